@@ -1,0 +1,54 @@
+# 딥러닝 기초 교재: make lab (JupyterLab), make test (전체 검사). See README.md.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb)) $(sort $(wildcard solutions/*.ipynb))
+# THREADS=1 runs everything single-threaded (the outputs must not change).
+ifdef THREADS
+export OMP_NUM_THREADS := $(THREADS)
+export MKL_NUM_THREADS := $(THREADS)
+export OPENBLAS_NUM_THREADS := $(THREADS)
+endif
+PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: install lab test test-unit test-notebooks execute toc labs lint bench gpu-check test-browser clean
+
+# Bootstrap: a virtual environment with the pinned packages and dlbasics (editable).
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 이상이 필요합니다 (Python 3.11+ required); found " + sys.version.split()[0])'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m dlbasics.lab --configure
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make lab: JupyterLab on the book (localhost, with its token), opening at the table of contents.
+lab: $(STAMP)
+	$(PY) -m dlbasics.lab
+
+## make test: unit tests, then every chapter and solution notebook under nbval.
+test: $(STAMP)
+	$(PY) -m pytest tests chapters solutions $(PYTEST_NBVAL)
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests
+
+test-notebooks: $(STAMP)
+	$(PY) -m pytest chapters solutions $(PYTEST_NBVAL)
+
+## make execute: re-run the notebooks in place so that the stored outputs are fresh.
+execute: $(STAMP)
+	$(PY) -m dlbasics.nbtools $(NOTEBOOKS)
+
+toc: $(STAMP)
+	$(PY) -m dlbasics.nbtools --toc
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

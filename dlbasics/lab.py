@@ -1,0 +1,69 @@
+"""JupyterLab on the book: ``make lab`` runs ``python -m dlbasics.lab``.
+
+The server listens on localhost only and keeps JupyterLab's token authentication; it
+opens at the table of contents (chapters/00_getting_started.ipynb), with the Korean
+language pack as the default UI language (English is one click away in 설정 > 언어).
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+START_PAGE = "chapters/00_getting_started.ipynb"
+KOREAN = {"@jupyterlab/translation-extension:plugin": {"locale": "ko_KR"}}
+
+
+def book_root():
+    """The repository root: the folder above this package, when it holds ``chapters/``."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "chapters").is_dir():
+        raise FileNotFoundError(f"{root} has no chapters/ folder: use a clone of the book")
+    return root
+
+
+def set_default_language(prefix=sys.prefix):
+    """Write JupyterLab's overrides.json in this environment so the UI starts in Korean."""
+    path = Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    settings.update(KOREAN)
+    path.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def command(port=None, open_browser=True, root=None):
+    """The JupyterLab command line that ``make lab`` runs (localhost, token kept)."""
+    root = Path(root) if root else book_root()
+    cmd = [
+        sys.executable, "-m", "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.default_url=/lab/tree/{START_PAGE}",
+    ]
+    if port is not None:
+        cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI run as root; auth is unchanged
+    if not open_browser:
+        cmd.append("--no-browser")
+    return cmd
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Start JupyterLab on the book (localhost).")
+    parser.add_argument("--port", type=int, help="port (default: JupyterLab's, 8888 or next free)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--configure", action="store_true",
+                        help="only set the Korean UI default in this environment, then exit")
+    args = parser.parse_args(argv)
+    set_default_language()
+    if args.configure:
+        return 0
+    cmd = command(args.port, open_browser=not args.no_browser)
+    os.execv(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
