@@ -32,10 +32,10 @@ lab: $(STAMP)
 
 ## make test: unit tests, then every chapter and solution notebook under nbval.
 test: $(STAMP)
-	$(PY) -m pytest tests chapters solutions $(PYTEST_NBVAL)
+	$(PY) -m pytest tests chapters solutions --ignore=tests/browser $(PYTEST_NBVAL)
 
 test-unit: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --ignore=tests/browser
 
 test-notebooks: $(STAMP)
 	$(PY) -m pytest chapters solutions $(PYTEST_NBVAL)
@@ -52,3 +52,20 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+## make labs: generate the student labs from the solutions (never edit labs/ by hand).
+labs: $(STAMP)
+	$(PY) -m dlbasics.labgen
+
+## make bench: NumPy layers against PyTorch on the CPU (not part of the test suite).
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+## make gpu-check: on a CUDA machine, nbval on the GPU and CPU/GPU timings; elsewhere says so.
+gpu-check: $(STAMP)
+	$(PY) benchmarks/gpu_check.py
+
+## make test-browser: JupyterLab in headless Chromium (installs Debian's chromium if missing).
+test-browser: $(STAMP)
+	$(PY) -m pip install --quiet -r tests/browser/requirements.txt
+	$(PY) -m pytest tests/browser -v
