@@ -10,6 +10,9 @@ export OMP_NUM_THREADS := $(THREADS)
 export MKL_NUM_THREADS := $(THREADS)
 export OPENBLAS_NUM_THREADS := $(THREADS)
 endif
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu takes torch's small CPU build where PyPI's
+# default is a multi-GB CUDA build (Linux with Python 3.12+); the version stays pinned.
+PIP_TORCH := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: install lab test test-unit test-notebooks execute toc labs lint bench gpu-check test-browser clean
@@ -19,7 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 이상이 필요합니다 (Python 3.11+ required); found " + sys.version.split()[0])'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet $(PIP_TORCH) -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m dlbasics.lab --configure
 	touch $(STAMP)
