@@ -1,0 +1,265 @@
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dlbasics import numpy_nn
+from dlbasics.gradcheck import numerical_gradient, rel_error
+
+TOL = 1e-10
+
+
+def random_conv_config(seed):
+    """A random convolution: shapes, kernel (odd or even, square or not), stride 1-3,
+    padding 0-2, zero or replicate padding, with or without bias."""
+    rng = np.random.default_rng(seed)
+    kh, kw = rng.integers(1, 5, size=2)
+    stride = tuple(rng.integers(1, 4, size=2))
+    padding = tuple(rng.integers(0, 3, size=2))
+    H = rng.integers(max(kh - 2 * padding[0], 1), 10)
+    W = rng.integers(max(kw - 2 * padding[1], 1), 10)
+    return dict(N=int(rng.integers(1, 4)), C=int(rng.integers(1, 4)), O=int(rng.integers(1, 5)),
+                H=int(H), W=int(W), kernel=(int(kh), int(kw)),
+                stride=tuple(map(int, stride)), padding=tuple(map(int, padding)),
+                mode=("zeros", "replicate")[seed % 2], bias=bool(rng.integers(0, 4)))
+
+
+def torch_conv(cfg):
+    torch.manual_seed(0)
+    return nn.Conv2d(cfg["C"], cfg["O"], cfg["kernel"], stride=cfg["stride"],
+                     padding=cfg["padding"], padding_mode=cfg["mode"], bias=cfg["bias"]).double()
+
+
+def numpy_conv(cfg):
+    return numpy_nn.Conv2d(cfg["C"], cfg["O"], cfg["kernel"], stride=cfg["stride"],
+                           padding=cfg["padding"], padding_mode=cfg["mode"], bias=cfg["bias"])
+
+
+def forward_backward_torch(module, x, dout):
+    xt = torch.tensor(x, requires_grad=True)
+    out = module(xt)
+    out.backward(torch.tensor(dout))
+    grads = {name: p.grad.numpy() for name, p in module.named_parameters()}
+    return out.detach().numpy(), xt.grad.numpy(), grads
+
+
+def assert_close(ours, theirs, what):
+    assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} vs torch {theirs.shape}"
+    err = np.max(np.abs(ours - theirs), initial=0) / max(1.0, np.max(np.abs(theirs), initial=0))
+    assert err < TOL, f"{what}: error {err:.2e} against torch"
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_conv2d_matches_torch_forward_and_backward(seed):
+    cfg = random_conv_config(seed)
+    tconv = torch_conv(cfg)
+    conv = numpy_conv(cfg).load_torch(tconv)
+    rng = np.random.default_rng(seed + 1000)
+    x = rng.standard_normal((cfg["N"], cfg["C"], cfg["H"], cfg["W"]))
+    out = conv.forward(x)
+    dout = rng.standard_normal(out.shape)
+    t_out, t_dx, t_grads = forward_backward_torch(tconv, x, dout)
+    assert_close(out, t_out, f"forward {cfg}")
+    assert_close(conv.backward(dout), t_dx, f"dx {cfg}")
+    assert set(conv.grads) == set(t_grads)
+    for name, grad in conv.grads.items():
+        assert_close(grad, t_grads[name], f"d{name} {cfg}")
+
+
+def test_the_random_configurations_cover_strides_paddings_and_modes():
+    cfgs = [random_conv_config(seed) for seed in range(60)]
+    assert {s for c in cfgs for s in c["stride"]} == {1, 2, 3}
+    assert {p for c in cfgs for p in c["padding"]} == {0, 1, 2}
+    assert {c["mode"] for c in cfgs} == {"zeros", "replicate"}
+    assert {c["bias"] for c in cfgs} == {True, False}
+
+
+POOL_CONFIGS = [(k, s, p) for k in (1, 2, 3) for s in (None, 1, 2, 3) for p in range(k // 2 + 1)]
+
+
+@pytest.mark.parametrize(("kernel", "stride", "padding"), POOL_CONFIGS)
+@pytest.mark.parametrize("kind", ["Max", "Avg"])
+def test_pooling_matches_torch(kind, kernel, stride, padding):
+    rng = np.random.default_rng(kernel * 100 + (stride or 0) * 10 + padding)
+    x = rng.standard_normal((2, 3, 7, 6))
+    ours = getattr(numpy_nn, f"{kind}Pool2d")(kernel, stride, padding)
+    theirs = getattr(nn, f"{kind}Pool2d")(kernel, stride, padding)
+    out = ours.forward(x)
+    dout = rng.standard_normal(out.shape)
+    t_out, t_dx, _ = forward_backward_torch(theirs, x, dout)
+    assert_close(out, t_out, f"{kind}Pool2d forward")
+    assert_close(ours.backward(dout), t_dx, f"{kind}Pool2d dx")
+
+
+def test_max_pooling_sends_a_tied_gradient_to_the_first_maximum_like_torch():
+    x = np.zeros((1, 1, 4, 4))  # every window ties, as after a ReLU
+    x[0, 0, 3, 3] = 1.0
+    pool = numpy_nn.MaxPool2d(2)
+    dout = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+    pool.forward(x)
+    _, t_dx, _ = forward_backward_torch(nn.MaxPool2d(2), x, dout)
+    np.testing.assert_array_equal(pool.backward(dout), t_dx)
+
+
+def test_pooling_has_no_learnable_parameters():
+    assert numpy_nn.count_parameters(numpy_nn.MaxPool2d(2)) == 0
+    assert numpy_nn.count_parameters(numpy_nn.AvgPool2d(3, 1, 1)) == 0
+
+
+def check_layer_by_finite_differences(layer, x, tol=1e-7):
+    """Every gradient of J = Σ out·g (g fixed, random) against centred differences."""
+    g = np.random.default_rng(1).standard_normal(layer.forward(x).shape)
+
+    def J():
+        return float(np.sum(layer.forward(x) * g))
+
+    J()
+    dx = layer.backward(g)
+    grads = {name: grad.copy() for name, grad in layer.named_grads()}
+    assert rel_error(dx, numerical_gradient(J, x)) < tol
+    for name, p in layer.named_parameters():
+        assert rel_error(grads[name], numerical_gradient(J, p)) < tol, name
+
+
+@pytest.mark.parametrize(("stride", "padding", "mode"),
+                         [(1, 1, "zeros"), (2, 2, "replicate"), (3, 1, "replicate")])
+def test_conv2d_gradients_by_finite_differences(stride, padding, mode):
+    rng = np.random.default_rng(stride)
+    conv = numpy_nn.Conv2d(2, 3, 3, stride=stride, padding=padding, padding_mode=mode,
+                           rng=rng, dtype=np.float64)
+    check_layer_by_finite_differences(conv, rng.standard_normal((2, 2, 6, 5)))
+
+
+@pytest.mark.parametrize("layer", [numpy_nn.MaxPool2d(2), numpy_nn.MaxPool2d(3, 2, 1),
+                                   numpy_nn.AvgPool2d(3, 1, 1)], ids=repr)
+def test_pooling_gradients_by_finite_differences(layer):
+    # distinct values at least 0.01 apart, so a step of 1e-6 never changes which one is the max
+    x = np.random.default_rng(3).permutation(2 * 2 * 6 * 6).reshape(2, 2, 6, 6) / 100.0
+    check_layer_by_finite_differences(layer, x)
+
+
+def test_linear_relu_flatten_and_sequential_by_finite_differences():
+    rng = np.random.default_rng(4)
+    net = numpy_nn.Sequential(
+        numpy_nn.Conv2d(1, 2, 3, padding=1, rng=rng, dtype=np.float64), numpy_nn.ReLU(),
+        numpy_nn.MaxPool2d(2), numpy_nn.Flatten(),
+        numpy_nn.Linear(8, 3, rng=rng, dtype=np.float64))
+    check_layer_by_finite_differences(net, rng.standard_normal((2, 1, 4, 4)))
+
+
+def test_cross_entropy_matches_torch_and_finite_differences():
+    rng = np.random.default_rng(5)
+    s, y = rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    loss = numpy_nn.CrossEntropyLoss()
+    st = torch.tensor(s, requires_grad=True)
+    t_loss = F.cross_entropy(st, torch.tensor(y))
+    t_loss.backward()
+    assert abs(loss(s, y) - t_loss.item()) < TOL
+    assert_close(loss.backward(), st.grad.numpy(), "dJ/ds")
+    assert rel_error(loss.backward(), numerical_gradient(lambda: loss.forward(s, y), s)) < 1e-7
+
+
+def test_float32_stays_float32_and_float64_input_computes_in_float64():
+    conv = numpy_nn.Conv2d(1, 2, 3)  # float32 weights, like torch
+    x32 = np.ones((1, 1, 5, 5), np.float32)
+    out = conv.forward(x32)
+    assert out.dtype == np.float32
+    assert conv.backward(np.ones_like(out)).dtype == np.float32
+    assert conv.grads["weight"].dtype == np.float32
+    assert conv.forward(x32.astype(np.float64)).dtype == np.float64
+    lin = numpy_nn.Linear(3, 2)
+    assert lin.forward(np.ones((2, 3), np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize(("make", "x", "message"), [
+    (lambda: numpy_nn.Conv2d(3, 4, 3), np.zeros((2, 1, 8, 8)), r"3 input channels.*\(N, 3, H, W\)"),
+    (lambda: numpy_nn.Conv2d(1, 4, 5), np.zeros((2, 1, 3, 3)), r"5×5 is larger than the padded"),
+    (lambda: numpy_nn.Conv2d(1, 4, 5, padding=1), np.zeros((2, 1, 2, 9)), r"H ≥ 3"),
+    (lambda: numpy_nn.Conv2d(1, 4, 3), np.zeros((8, 8)), r"4-D input \(N, 1, H, W\)"),
+    (lambda: numpy_nn.MaxPool2d(3), np.zeros((1, 1, 2, 2)), r"MaxPool2d: kernel 3×3"),
+    (lambda: numpy_nn.AvgPool2d(2), np.zeros((3, 4, 4)), r"4-D input \(N, C, H, W\)"),
+    (lambda: numpy_nn.Linear(4, 2), np.zeros((3, 5)), r"\(N, 4\)"),
+])
+def test_bad_input_names_the_expected_shape(make, x, message):
+    with pytest.raises(ValueError, match=message):
+        make().forward(x)
+
+
+def test_bad_arguments_and_misuse_raise_clear_errors():
+    with pytest.raises(ValueError, match="padding_mode"):
+        numpy_nn.Conv2d(1, 1, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="at most half"):
+        numpy_nn.MaxPool2d(2, padding=2)
+    with pytest.raises(TypeError, match="float"):
+        numpy_nn.Conv2d(1, 1, 1).forward(np.zeros((1, 1, 2, 2), dtype=int))
+    with pytest.raises(RuntimeError, match="forward before backward"):
+        numpy_nn.ReLU().backward(np.ones(3))
+    conv = numpy_nn.Conv2d(1, 2, 3)
+    conv.forward(np.zeros((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match=r"dout of shape \(1, 2, 2, 2\)"):
+        conv.backward(np.zeros((1, 2, 3, 3)))
+
+
+def test_weights_copy_to_and_from_torch_by_name():
+    tnet = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3)).double()
+    net = numpy_nn.Sequential(numpy_nn.Conv2d(1, 2, 3), numpy_nn.ReLU(), numpy_nn.Flatten(),
+                              numpy_nn.Linear(8, 3))
+    net.load_torch(tnet)
+    assert [n for n, _ in net.named_parameters()] == [n for n, _ in tnet.named_parameters()]
+    assert net[0].params["weight"].dtype == np.float64  # the source's dtype is kept
+    fresh = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3)).double()
+    net.to_torch(fresh)
+    for (_, a), (_, b) in zip(tnet.named_parameters(), fresh.named_parameters(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(KeyError, match="names differ"):
+        net.load_torch(nn.Sequential(nn.Linear(8, 3)))
+    with pytest.raises(ValueError, match=r"0.weight: expected shape \(2, 1, 3, 3\)"):
+        net.load_state_dict({**net.state_dict(), "0.weight": np.zeros((2, 1, 5, 5))})
+
+
+def test_default_initialisation_follows_torch_bounds():
+    conv = numpy_nn.Conv2d(4, 8, 3, rng=np.random.default_rng(0))
+    bound = 1 / np.sqrt(4 * 9)
+    assert conv.params["weight"].shape == (8, 4, 3, 3)
+    assert np.abs(conv.params["weight"]).max() <= bound
+    assert np.abs(conv.params["weight"]).max() > 0.9 * bound
+    assert numpy_nn.count_parameters(conv) == 8 * 4 * 9 + 8
+
+
+def test_pad_and_unpad_are_adjoint_for_both_modes():
+    rng = np.random.default_rng(6)
+    x, g = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 8))
+    for mode in numpy_nn.PADDING_MODES:
+        lhs = np.sum(numpy_nn.pad2d(x, (1, 2), mode) * g)
+        rhs = np.sum(x * numpy_nn.unpad2d(g, (1, 2), mode))
+        assert abs(lhs - rhs) < 1e-12, mode
+
+
+def test_replicate_padding_copies_the_edge_values():
+    z = np.array([[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 1), "replicate"), [[1, 1, 2, 3, 3]])
+    np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 1)), [[0, 1, 2, 3, 0]])
+
+
+def test_sgd_step_moves_against_the_gradient():
+    lin = numpy_nn.Linear(2, 1, dtype=np.float64)
+    before = lin.params["weight"].copy()
+    lin.forward(np.ones((1, 2)))
+    lin.backward(np.ones((1, 1)))
+    numpy_nn.SGD(lin, lr=0.5).step()
+    np.testing.assert_allclose(lin.params["weight"], before - 0.5)
+    with pytest.raises(ValueError, match="positive"):
+        numpy_nn.SGD(lin, lr=0)
+
+
+def test_fit_lowers_the_loss_and_evaluate_counts_correct_answers():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200, 1, 4, 4)).astype(np.float32)
+    y = (X[:, 0, :, :2].sum(axis=(1, 2)) > X[:, 0, :, 2:].sum(axis=(1, 2))).astype(np.int64)
+    net = numpy_nn.Sequential(numpy_nn.Conv2d(1, 4, 3, padding=1, rng=rng), numpy_nn.ReLU(),
+                              numpy_nn.Flatten(), numpy_nn.Linear(64, 2, rng=rng))
+    history = numpy_nn.fit(net, X, y, epochs=5, lr=0.1, batch_size=20, progress=False)
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["train_acc"][-1] == numpy_nn.evaluate(net, X, y) > 0.8
+    assert len(history["seconds"]) == 5 and history["val_acc"] == []
