@@ -1,0 +1,200 @@
+"""실습 과제 만들기 (generate the student labs from the solutions): ``make labs``.
+
+``python -m dlbasics.labgen`` reads every ``solutions/<name>.ipynb`` (nbgrader's source
+format) and writes ``labs/<name>.ipynb``:
+
+- each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region becomes a blank that raises
+  ``NotImplementedError`` (in markdown: "여기에 답을 쓰세요");
+- each ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region is removed;
+- outputs, execution counts and execution metadata are dropped; cell ids and the nbgrader
+  cell metadata stay, so the grader can put the hidden tests back by ``grade_id``;
+- links to ``solutions/<name>.ipynb`` (an "Open in Colab" badge) point at ``labs/<name>.ipynb``;
+- the notebook metadata records ``{"dlbasics": {"lab": "<name>"}}`` for the grader.
+
+The output depends only on the solution, so ``tests/test_labs.py`` regenerates every lab in
+memory and fails when ``labs/`` is stale. ``--check`` does the same from the command line.
+"""
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN_TESTS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+CODE_STUB = ("# 여기에 코드를 작성하세요 (YOUR CODE HERE)",
+             'raise NotImplementedError("아직 풀지 않았습니다: 이 빈칸을 채우세요")')
+MARKDOWN_STUB = ("여기에 답을 쓰세요 (YOUR ANSWER HERE)",)
+NBGRADER_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "points",
+                 "checksum", "cell_type"}
+NBGRADER_REQUIRED = {"schema_version", "grade", "locked", "solution"}
+GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")
+
+
+def book_root():
+    """The repository root (the folder above this package)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def replace_regions(source, markers, stub):
+    """Replace every ``markers[0]`` ... ``markers[1]`` region (marker lines included).
+
+    ``stub`` is a tuple of lines put in its place with the indentation of the opening
+    marker; an empty tuple removes the region. Returns (new source, number of regions).
+    Raises ValueError on a region that is not closed, or closed without being opened.
+    """
+    begin, end = markers
+    out, inside, count = [], False, 0
+    for line in source.split("\n"):
+        if begin in line:
+            if inside:
+                raise ValueError(f"'{begin}' inside another '{begin}' region")
+            inside, count = True, count + 1
+            indent = line[:len(line) - len(line.lstrip())]
+            out += [indent + stub_line for stub_line in stub]
+        elif end in line:
+            if not inside:
+                raise ValueError(f"'{end}' without a '{begin}' before it")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"'{begin}' is never closed by '{end}'")
+    return "\n".join(out), count
+
+
+def nbgrader_meta(cell):
+    """The cell's nbgrader metadata, or an empty dict."""
+    return cell.metadata.get("nbgrader", {})
+
+
+def validate_nbgrader(nb):
+    """Check the nbgrader cell metadata (schema version 3) and where the regions sit.
+
+    Mirrors nbgrader's own rules (required keys, a grade_id for every graded, solution or
+    locked cell, unique ids, points for graded cells, markdown answers are graded solutions)
+    and its preprocessors' (solution regions only in solution cells, hidden tests only in
+    grade cells). Raises ValueError naming the cell.
+    """
+    seen = set()
+    for index, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        where = f"cell {index} ({cell.get('id', '?')})"
+        if SOLUTION[0] in cell.source and not meta.get("solution"):
+            raise ValueError(f"{where}: a solution region in a cell without solution=true")
+        if HIDDEN_TESTS[0] in cell.source and not meta.get("grade"):
+            raise ValueError(f"{where}: hidden tests in a cell without grade=true")
+        if not meta:
+            continue
+        if set(meta) - NBGRADER_KEYS or NBGRADER_REQUIRED - set(meta):
+            raise ValueError(f"{where}: nbgrader keys must include {sorted(NBGRADER_REQUIRED)} "
+                             f"and lie in {sorted(NBGRADER_KEYS)}, got {sorted(meta)}")
+        if meta["schema_version"] != 3:
+            raise ValueError(f"{where}: nbgrader schema_version must be 3")
+        flags = [meta["grade"], meta["solution"], meta["locked"], meta.get("task", False)]
+        if not all(isinstance(flag, bool) for flag in flags):
+            raise ValueError(f"{where}: grade, solution, locked and task must be true/false")
+        if any(flags[:3]):
+            grade_id = meta.get("grade_id", "")
+            if not GRADE_ID.match(grade_id):
+                raise ValueError(f"{where}: grade_id must match {GRADE_ID.pattern}, "
+                                 f"got {grade_id!r}")
+            if grade_id in seen:
+                raise ValueError(f"{where}: duplicate grade_id {grade_id!r}")
+            seen.add(grade_id)
+        if meta["grade"] and not (isinstance(meta.get("points"), (int, float))
+                                  and meta["points"] >= 0):
+            raise ValueError(f"{where}: a graded cell needs points >= 0")
+        if cell.cell_type == "markdown" and meta["grade"] != meta["solution"]:
+            raise ValueError(f"{where}: a markdown answer must be both grade and solution")
+        if meta.get("task") and cell.cell_type != "markdown":
+            raise ValueError(f"{where}: task cells must be markdown")
+
+
+def make_lab(solution, name):
+    """The lab notebook made from the solution notebook ``solution`` (left unchanged)."""
+    validate_nbgrader(solution)
+    lab = copy.deepcopy(solution)
+    for index, cell in enumerate(lab.cells):
+        stub = CODE_STUB if cell.cell_type == "code" else MARKDOWN_STUB
+        try:
+            source, _ = replace_regions(cell.source, SOLUTION, stub)
+            source, _ = replace_regions(source, HIDDEN_TESTS, ())
+        except ValueError as err:
+            raise ValueError(f"{name}, cell {index} ({cell.get('id', '?')}): {err}") from None
+        if cell.cell_type == "markdown":
+            source = source.replace(f"solutions/{name}.ipynb", f"labs/{name}.ipynb")
+        cell.source = source
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    lab.metadata.pop("widgets", None)
+    lab.metadata["dlbasics"] = {"lab": name}
+    return lab
+
+
+def lab_text(solution_path):
+    """The exact text of the lab generated from ``solution_path``."""
+    solution_path = Path(solution_path)
+    solution = nbformat.read(solution_path, as_version=4)
+    text = nbformat.writes(make_lab(solution, solution_path.stem))
+    return text if text.endswith("\n") else text + "\n"
+
+
+def stale_labs(root=None):
+    """Labs (paths) that ``make labs`` would write or delete; empty when ``labs/`` is current."""
+    return sorted(generate(root, write=False))
+
+
+def generate(root=None, write=True):
+    """Write ``labs/<name>.ipynb`` for every solution and delete labs without a solution.
+
+    Returns the paths that changed (or would change, with ``write=False``).
+    """
+    root = Path(root) if root is not None else book_root()
+    solutions, labs = root / "solutions", root / "labs"
+    changed = []
+    wanted = set()
+    for solution_path in sorted(solutions.glob("*.ipynb")):
+        path = labs / solution_path.name
+        wanted.add(path)
+        text = lab_text(solution_path)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            changed.append(path)
+            if write:
+                labs.mkdir(exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    for path in sorted(labs.glob("*.ipynb")):
+        if path not in wanted:
+            changed.append(path)
+            if write:
+                path.unlink()
+    return changed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m dlbasics.labgen",
+        description="Generate labs/<name>.ipynb from every solutions/<name>.ipynb (make labs): "
+                    "solution regions become NotImplementedError blanks, hidden tests and "
+                    "outputs are removed.")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="the book's folder holding solutions/ and labs/ "
+                             "(default: the repository of this package)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and list the labs that are stale")
+    args = parser.parse_args(argv)
+    changed = generate(args.root, write=not args.check)
+    for path in changed:
+        print(f"{'stale' if args.check else 'wrote'}: {path}")
+    if args.check and changed:
+        print("labs/ is stale: run `make labs`", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
