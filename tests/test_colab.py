@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from dlbasics import colab
+from dlbasics import colab, lab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [*sorted((ROOT / "chapters").glob("*.ipynb")),
@@ -124,11 +124,17 @@ def test_notebook_outside_the_repository_or_without_title_is_refused(tmp_path):
         colab.apply(untitled, repo="someone/book", root=tmp_path)
 
 
-def test_command_line_check_fails_on_a_stale_notebook_and_passes_after_applying(capsys):
-    start = ROOT / "chapters" / "00_getting_started.ipynb"
-    assert colab.main(["--check", str(start)]) == 0, capsys.readouterr().out
+def test_command_line_check_fails_on_a_stale_notebook_until_the_tool_runs(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(lab, "book_root", lambda: tmp_path)
+    path = str(make_notebook(tmp_path / "chapters" / "a.ipynb"))
+    assert colab.main(["--check", "--repo", "someone/book", path]) == 1
+    assert colab.main(["--repo", "someone/book", path]) == 0
+    assert "re-execute" in capsys.readouterr().out
+    assert colab.main(["--check", "--repo", "someone/book", path]) == 0
+    assert colab.main(["--check", path]) == 1  # the default repository differs
     with pytest.raises(SystemExit):
-        colab.main(["--repo", "not a repo", str(start)])
+        colab.main(["--repo", "not a repo", path])
 
 
 @pytest.mark.parametrize("path", WITH_BADGE, ids=BADGE_IDS)
