@@ -181,11 +181,15 @@ def _module_name(obj):
     return getattr(obj, "__module__", None) or ""
 
 
+def _within(name, package):
+    """Whether module ``name`` is ``package`` or lies inside it."""
+    return name == package or name.startswith(package + ".")
+
+
 def _is_forbidden(obj, forbidden):
     for ref in forbidden:
-        if inspect.ismodule(ref):
-            name = _module_name(obj)
-            if name == ref.__name__ or name.startswith(ref.__name__ + "."):
+        if isinstance(ref, str) or inspect.ismodule(ref):
+            if _within(_module_name(obj), ref if isinstance(ref, str) else ref.__name__):
                 return True
         elif obj is ref:
             return True
@@ -193,12 +197,17 @@ def _is_forbidden(obj, forbidden):
 
 
 def _reaches(module, ref, names):
-    """``module.<...>.ref`` can be written with ``names``: a package above ref's module."""
-    if inspect.ismodule(ref) or not inspect.ismodule(module):
+    """``module.<...>.ref`` can be written with ``names`` (the code's attribute names)."""
+    if not inspect.ismodule(module):
         return False
-    home = getattr(ref, "__module__", "") or ""
-    return getattr(ref, "__name__", None) in names and (
-        home == module.__name__ or home.startswith(module.__name__ + "."))
+    if isinstance(ref, str) or inspect.ismodule(ref):
+        target, last = (ref if isinstance(ref, str) else ref.__name__), None
+    else:
+        target, last = _module_name(ref), getattr(ref, "__name__", None)
+    if not target.startswith(module.__name__ + ".") and not (last and target == module.__name__):
+        return False
+    path = target[len(module.__name__):].split(".")[1:] + ([last] if last else [])
+    return all(part in names for part in path)
 
 
 def uses_reference(fn, *forbidden):
@@ -206,7 +215,8 @@ def uses_reference(fn, *forbidden):
 
     ``fn`` is a function or a class (its methods are read). Looks at the global names its
     code uses, follows helper functions defined in the same module, and catches both
-    ``ref(...)`` and ``package.module.ref(...)``. A forbidden module covers its submodules.
+    ``ref(...)`` and ``package.module.ref(...)``. A forbidden module, given as a module or
+    by its name (``"dlbasics.dmlp"``), covers its submodules and everything defined there.
     """
     seen, todo = set(), list(_functions_of(fn))
     while todo:
@@ -233,6 +243,7 @@ def check_own_work(fn, *forbidden):
     """Raise CheckError when ``fn`` calls one of the reference implementations ``forbidden``."""
     ref = uses_reference(fn, *forbidden)
     if ref is not None:
-        label = ref.__name__ if inspect.ismodule(ref) else f"{_module_name(ref)}.{ref.__name__}"
+        label = (ref if isinstance(ref, str) else ref.__name__ if inspect.ismodule(ref)
+                 else f"{_module_name(ref)}.{ref.__name__}")
         raise CheckError(f"{fn.__name__}: 참조 구현 {label}을(를) 부르지 말고 "
                          "강의 노트의 식으로 직접 구현하세요.")

@@ -163,11 +163,11 @@ def run_cells(nb, cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT):
         shutdown_kernel="immediate", raise_on_iopub_timeout=False)
     client.on_cell_executed = lambda cell_index, execute_reply, **_: replies.__setitem__(
         cell_index, execute_reply)
-    deadline = time.monotonic() + notebook_timeout
     with tempfile.TemporaryDirectory(prefix="dlbasics-grade-") as workdir:
         try:
             with client.setup_kernel(cwd=workdir, env=kernel_env(),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                deadline = time.monotonic() + notebook_timeout  # from the kernel's start
                 _run_all(client, nb, outcomes, replies, cell_timeout, deadline)
         except DeadKernelError:
             pass  # the cells that did not run already say so

@@ -1,0 +1,163 @@
+"""The self-check helpers pass right answers and explain wrong ones in Korean."""
+
+import numpy as np
+import pytest
+import torch
+
+import dlbasics.summary
+from dlbasics import checks
+from dlbasics.checks import CheckError
+
+
+def test_passed_prints_one_line(capsys):
+    checks.passed("출력 크기")
+    assert capsys.readouterr().out == "✔ 통과: 출력 크기\n"
+
+
+def test_check_true():
+    checks.check_true(True, "never")
+    with pytest.raises(CheckError, match="이유"):
+        checks.check_true(False, "이유")
+
+
+def test_check_error_is_an_assertion_error():
+    assert issubclass(CheckError, AssertionError)
+
+
+@pytest.mark.parametrize("got, expected", [
+    (28, 28), (np.int64(5), 5), ((6, 28, 28), (6, 28, 28)), ([6, 28, 28], (6, 28, 28)),
+    (torch.Size([2, 3]), (2, 3)), ([(1, 2), (3, 4)], [(1, 2), (3, 4)]),
+])
+def test_check_value_accepts_equal_values(got, expected):
+    checks.check_value("값", got, expected)
+
+
+@pytest.mark.parametrize("got, expected, text", [
+    (27, 28, "기대한 값은 28인데, 실제 값은 27입니다"),
+    (np.int64(5), 6, "실제 값은 5입니다"),
+    ((6, 28), (6, 28, 28), "기대한 값은 (6, 28, 28)인데, 실제 값은 (6, 28)입니다"),
+    (28, (28,), "실제 값은 28입니다"),
+    ((28,), 28, "기대한 값은 28인데"),
+])
+def test_check_value_names_expected_and_actual(got, expected, text):
+    with pytest.raises(CheckError, match=text.replace("(", r"\(").replace(")", r"\)")):
+        checks.check_value("크기", got, expected)
+
+
+def test_none_means_a_missing_return():
+    for check in (checks.check_value, checks.check_close, checks.check_gradient):
+        with pytest.raises(CheckError, match="return"):
+            check("결과", None, 1.0)
+
+
+def test_check_shape_reports_both_shapes_and_a_transpose():
+    checks.check_shape("S", np.zeros((5, 10)), (5, 10))
+    checks.check_shape("S", (5, 10), (5, 10))
+    with pytest.raises(CheckError, match=r"기대 \(5, 10\), 실제 \(10, 5\).*전치"):
+        checks.check_shape("S", np.zeros((10, 5)), (5, 10))
+    with pytest.raises(CheckError, match="차원 수가 다릅니다"):
+        checks.check_shape("S", np.zeros(50), (5, 10))
+
+
+def test_check_close_passes_within_tolerance():
+    checks.check_close("o", np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]))
+    checks.check_close("s", 8.9, 0.3 + 20 * 0.4 + 2 * 0.3)
+    checks.check_close("t", torch.tensor([1.0, 2.0]), [1.0, 2.0])
+
+
+def test_check_close_names_the_worst_entry():
+    expected = np.arange(6.0).reshape(2, 3)
+    got = expected.copy()
+    got[1, 2] += 0.5
+    with pytest.raises(CheckError, match=r"\(1, 2\)에서 기대 5, 실제 5.5 \(차이 0.5"):
+        checks.check_close("o", got, expected)
+
+
+def test_check_close_scalar_message():
+    with pytest.raises(CheckError, match="기대한 값은 8.9인데, 실제 값은 8.6입니다"):
+        checks.check_close("s(i)", 8.6, 8.9)
+
+
+def test_check_close_rejects_non_numbers():
+    with pytest.raises(CheckError, match="숫자 배열이어야"):
+        checks.check_close("o", "abc", 1.0)
+
+
+def test_diagnoses_sign_factor_and_nan():
+    expected = np.array([[1.0, -2.0], [3.0, 0.5]])
+    with pytest.raises(CheckError, match="부호가 반대"):
+        checks.check_gradient("dU", -expected, expected)
+    with pytest.raises(CheckError, match="기대값의 32배.*1/t"):
+        checks.check_gradient("dU", 32 * expected, expected)
+    with pytest.raises(CheckError, match="NaN"):
+        checks.check_close("o", np.array([[np.nan, 1.0], [1.0, 1.0]]), expected)
+
+
+def test_check_gradient_reports_the_relative_error():
+    expected = np.array([1.0, 2.0, 3.0])
+    checks.check_gradient("dU^1", expected + 1e-9, expected)
+    with pytest.raises(CheckError, match=r"그레이디언트 dU\^1가 다릅니다: 상대 오차 .*e-0.*\(2,\)"):
+        checks.check_gradient("dU^1", expected + np.array([0.0, 0.0, 0.3]), expected, tol=1e-6)
+    with pytest.raises(CheckError, match="모양"):
+        checks.check_gradient("dU^1", expected[:2], expected)
+
+
+# Functions that students might write, for check_own_work.
+def _own(n, h):
+    return n - h + 1
+
+
+def _copies(n, h):
+    return dlbasics.summary.conv_output_size(n, h)
+
+
+def _helper(n, h):
+    return _copies(n, h)
+
+
+def _via_helper(n, h):
+    return _helper(n, h)
+
+
+def _calls_numpy(z, u):
+    return np.correlate(z, u)
+
+
+def _calls_torch(x):
+    return torch.relu(torch.as_tensor(x)).numpy()
+
+
+class _Layer:
+    def forward(self, x):
+        return torch.nn.functional.relu(x)
+
+
+def test_uses_reference_finds_direct_indirect_and_module_calls():
+    ref = dlbasics.summary.conv_output_size
+    assert checks.uses_reference(_own, ref) is None
+    assert checks.uses_reference(_copies, ref) is ref
+    assert checks.uses_reference(_via_helper, ref) is ref
+    assert checks.uses_reference(_calls_numpy, np.correlate) is np.correlate
+    assert checks.uses_reference(_calls_numpy, np.convolve) is None
+    assert checks.uses_reference(_calls_torch, torch) is torch
+    assert checks.uses_reference(_Layer, torch) is not None
+    assert checks.uses_reference(_own, torch) is None
+
+
+def test_forbidden_modules_can_be_named_without_importing_them():
+    assert checks.uses_reference(_copies, "dlbasics.summary") == "dlbasics.summary"
+    assert checks.uses_reference(_via_helper, "dlbasics") is not None
+    assert checks.uses_reference(_calls_torch, "torch") is not None
+    assert checks.uses_reference(_Layer, "torch.nn") is not None
+    assert checks.uses_reference(_own, "dlbasics.summary", "torch") is None
+    assert checks.uses_reference(_calls_numpy, "dlbasics.numpy_nn") is None
+
+
+def test_check_own_work_says_what_to_do():
+    checks.check_own_work(_own, dlbasics.summary.conv_output_size)
+    with pytest.raises(CheckError, match="dlbasics.summary.conv_output_size.*직접 구현"):
+        checks.check_own_work(_copies, dlbasics.summary.conv_output_size)
+    with pytest.raises(CheckError, match="참조 구현 torch"):
+        checks.check_own_work(_calls_torch, torch)
+    with pytest.raises(CheckError, match="참조 구현 dlbasics.summary을"):
+        checks.check_own_work(_copies, "dlbasics.summary")
