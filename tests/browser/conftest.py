@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports" / "browser"
@@ -112,6 +111,8 @@ def chromium():
 @pytest.fixture(scope="session")
 def browser(chromium):
     """Headless Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         with timed("chromium launch"):
             browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,

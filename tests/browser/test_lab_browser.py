@@ -10,7 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="needs tests/browser/requirements.txt: run make test-browser"
+).expect
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "chapters" / "00_getting_started.ipynb"
 RUN_ALL_MS = 240_000
