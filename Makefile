@@ -15,7 +15,7 @@ endif
 PIP_TORCH := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install lab test test-unit test-notebooks execute toc labs lint bench gpu-check test-browser clean
+.PHONY: install lab test test-unit test-notebooks execute colab toc labs lint bench gpu-check test-browser clean
 
 # Bootstrap: a virtual environment with the pinned packages and dlbasics (editable).
 $(STAMP): requirements.txt pyproject.toml
@@ -46,6 +46,10 @@ test-notebooks: $(STAMP)
 ## make execute: re-run the notebooks in place so that the stored outputs are fresh.
 execute: $(STAMP)
 	$(PY) -m dlbasics.nbtools $(NOTEBOOKS)
+
+## make colab: "Open in Colab" badge and Colab-only install cell in every chapter and solution.
+colab: $(STAMP)
+	$(PY) -m dlbasics.colab $(NOTEBOOKS)
 
 toc: $(STAMP)
 	$(PY) -m dlbasics.nbtools --toc

@@ -49,8 +49,9 @@ def show_images(images, titles=None, ncols=10, cmap="gray", size=1.2, suptitle=N
     """Draw a grid of 2-D images (or (1, H, W) arrays) and return the figure."""
     images = [np.asarray(img).squeeze() for img in images]
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3),
-                             squeeze=False)
+    title_room = 0.3 if titles is not None else 0.0  # keeps a row's titles off the row above
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(size * ncols, (size + title_room) * nrows + 0.4))
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
