@@ -159,6 +159,26 @@ def check_gradient(name, got, expected, tol=1e-6):
     raise CheckError(f"{message} {hint}".rstrip())
 
 
+def module_outputs(net, x, kinds):
+    """Output shapes (without the batch axis) of ``net``'s submodules of type ``kinds``.
+
+    Runs ``net(x)`` once without gradients and returns the shapes in call order, e.g. the
+    feature maps of every ``nn.Conv2d``: ``module_outputs(net, x, nn.Conv2d)``.
+    """
+    import torch
+
+    shapes = []
+    hooks = [m.register_forward_hook(lambda mod, inputs, out: shapes.append(tuple(out.shape[1:])))
+             for m in net.modules() if isinstance(m, kinds)]
+    try:
+        with torch.no_grad():
+            net(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return shapes
+
+
 def _global_names(code):
     """Names a code object (and the functions and classes nested in it) looks up."""
     names = set(code.co_names)

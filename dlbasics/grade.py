@@ -239,7 +239,7 @@ def score(solution, outcomes, positions):
             continue
         start = max([i + 1 for i in graded_at if i < index], default=0)
         cause = next((outcomes[i] for i in range(start, index) if outcomes[i]), None)
-        if cause and cause != error:
+        if cause and error.startswith("NameError"):  # the name's cell failed: say why
             error = f"{error} (앞 칸의 오류: {cause})"
         questions.append(Question(grade_id, 0, points, False, error))
     return questions

@@ -161,3 +161,13 @@ def test_check_own_work_says_what_to_do():
         checks.check_own_work(_calls_torch, torch)
     with pytest.raises(CheckError, match="참조 구현 dlbasics.summary을"):
         checks.check_own_work(_copies, "dlbasics.summary")
+
+
+def test_module_outputs_lists_shapes_in_call_order():
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                              torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, padding=1)))
+    x = torch.zeros(5, 1, 10, 10)
+    assert checks.module_outputs(net, x, torch.nn.Conv2d) == [(2, 8, 8), (4, 4, 4)]
+    assert checks.module_outputs(net, x, (torch.nn.MaxPool2d, torch.nn.ReLU)) == [(2, 8, 8),
+                                                                                  (2, 4, 4)]
+    assert not any(m._forward_hooks for m in net.modules())
