@@ -1,0 +1,53 @@
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from dlbasics import use_korean_font  # noqa: E402
+from dlbasics.curves import plot_histories, tick_label  # noqa: E402
+
+RUNS = {"a": {"loss": [1.0, 0.1, 0.01], "val_acc": [0.5, 0.8, 0.9]},
+        "b": {"loss": [2.0, 0.2, 0.02], "val_acc": [0.4, 0.7, 0.8]}}
+
+
+def test_one_panel_per_key_one_line_per_run():
+    use_korean_font()
+    fig = plot_histories(RUNS, keys=("loss", "val_acc"), titles={"val_acc": "테스트 정확도"},
+                         suptitle="제목")
+    loss_ax, acc_ax = fig.axes
+    assert len(loss_ax.get_lines()) == 2 and acc_ax.get_title() == "테스트 정확도"
+    assert loss_ax.get_title() == "훈련 손실 J"
+    assert list(loss_ax.get_lines()[0].get_xdata()) == [1, 2, 3]
+    plt.close(fig)
+
+
+def test_log_axis_draws_korean_and_minus_signs_without_glyph_warnings():
+    use_korean_font()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plot_histories({"실행": {"loss": [1e-5, 1e-3, 1.0]}}, keys=("loss",), logy=("loss",))
+        fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert "1e\N{MINUS SIGN}4" in labels and not any("$" in t for t in labels)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("value, low, high, minor, label", [
+    (1e-5, 1e-6, 1, False, "1e\N{MINUS SIGN}5"), (0.01, 1e-6, 1, False, "0.01"),
+    (1000, 1, 1e4, False, "1000"), (2e4, 1, 1e5, False, "2e4"),
+    (0.2, 0.1, 1.5, True, "0.2"), (0.3, 0.1, 1.5, True, ""), (0.2, 1e-4, 1, True, ""),
+])
+def test_tick_labels(value, low, high, minor, label):
+    assert tick_label(value, low, high, minor) == label
+
+
+def test_bad_histories():
+    with pytest.raises(ValueError, match="at least one"):
+        plot_histories({})
+    with pytest.raises(KeyError, match="val_acc"):
+        plot_histories({"a": {"loss": [1.0]}}, keys=("val_acc",))
+    plt.close("all")
