@@ -1,0 +1,297 @@
+"""CNN case studies (chapter 4.4): metrics, counts and shapes checked against the papers.
+
+Published figures:
+- AlexNet: "60 million parameters" (Krizhevsky et al. 2012, abstract), the two-GPU version.
+- VGG-16: 138 million (Simonyan & Zisserman 2015, Table 2); 138,357,544 exactly in the
+  released model; 15.3 billion multiply-adds (He et al. 2016, section 4.1).
+- GoogLeNet: Table 1 of Szegedy et al. (2015), whose params column sums to about 6.8M and
+  whose ops column sums to about 1.5 billion ("1.5 billion multiply-adds", section 5).
+- ResNet-34: 3.6 billion multiply-adds (He et al. 2016, Table 1); 21,797,672 parameters with
+  projection shortcuts (torchvision's documented num_params for resnet34).
+- NIN for CIFAR-10: the authors' released model (conv 192-160-96, 192-192-192, 192-192-10).
+"""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from dlbasics import casestudies as cs
+from dlbasics import count_parameters
+from dlbasics.data import MNIST
+from dlbasics.summary import layer_rows
+
+IMAGENET = (3, 224, 224)
+
+
+def on_meta(build):
+    """Build a network on the meta device: shapes and counts without memory or compute."""
+    with torch.device("meta"):
+        return build()
+
+
+def shapes(net, input_shape):
+    return {name: shape for name, _, shape, _ in layer_rows(net, input_shape)}
+
+
+# ---------------------------------------------------------------- top-k error
+def test_topk_error_on_made_up_scores():
+    scores = np.array([[0.1, 0.5, 0.2, 0.9, 0.3, 0.0, 0.4],    # label 3 ranked 1st
+                       [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3],    # label 4 ranked 5th
+                       [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]])   # label 6 ranked 7th
+    labels = np.array([3, 4, 6])
+    assert cs.topk_error(scores, labels, k=1) == pytest.approx(2 / 3)
+    assert cs.topk_error(scores, labels, k=5) == pytest.approx(1 / 3)
+    assert cs.topk_error(scores, labels, k=7) == 0.0
+
+
+def test_topk_error_accepts_tensors_and_breaks_ties_by_class_index():
+    scores = torch.zeros(2, 4)
+    assert cs.topk_error(scores, torch.tensor([0, 1]), k=1) == 0.5
+    assert cs.topk_error(scores, torch.tensor([1, 2]), k=2) == 0.5
+
+
+def test_top1_error_is_the_argmax_error():
+    rng = np.random.default_rng(0)
+    scores, labels = rng.normal(size=(200, 10)), rng.integers(0, 10, 200)
+    assert cs.topk_error(scores, labels, 1) == np.mean(scores.argmax(1) != labels)
+    errors = [cs.topk_error(scores, labels, k) for k in range(1, 11)]
+    assert errors == sorted(errors, reverse=True)
+
+
+@pytest.mark.parametrize(("scores", "labels", "k", "message"), [
+    (np.zeros(5), np.zeros(5, int), 1, r"shape \(N, c\)"),
+    (np.zeros((5, 3)), np.zeros(4, int), 1, r"shape \(5,\)"),
+    (np.zeros((5, 3)), np.zeros(5, int), 4, "between 1 and the number of classes 3"),
+    (np.zeros((5, 3)), np.full(5, 3), 1, r"lie in \[0, 3\)"),
+    (np.zeros((5, 3)), np.zeros(5), 1, "integer class indices"),
+])
+def test_topk_error_rejects_bad_input(scores, labels, k, message):
+    with pytest.raises(ValueError, match=message):
+        cs.topk_error(scores, labels, k)
+
+
+# ---------------------------------------------------------------- counting
+def test_count_macs_of_a_convolution_a_grouped_one_and_a_linear_layer():
+    conv = nn.Conv2d(4, 6, 3, padding=1)
+    assert cs.count_macs(conv, (4, 5, 5)) == 6 * 5 * 5 * 4 * 3 * 3
+    grouped = nn.Conv2d(4, 6, 3, padding=1, groups=2)
+    assert cs.count_macs(grouped, (4, 5, 5)) == 6 * 5 * 5 * 2 * 3 * 3
+    assert cs.count_macs(nn.Linear(7, 3), (7,)) == 21
+    assert not conv._forward_hooks
+
+
+def test_depth_counts_the_longest_path_with_and_without_pooling():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(),
+                        nn.Linear(2, 2))
+    assert cs.depth(net) == 2
+    assert cs.depth(net, count_pooling=True) == 3
+    assert cs.depth(cs.Inception(8, 2, 2, 2, reduce3=1, reduce5=1, pool_proj=2)) == 2
+    assert cs.depth(cs.Inception(8, 2, 2, 2)) == 1
+
+
+# ---------------------------------------------------------------- AlexNet
+def test_alexnet_parameters_single_tower_and_grouped():
+    single, grouped = on_meta(cs.alexnet), on_meta(lambda: cs.alexnet(grouped=True))
+    assert count_parameters(single) == 62_378_344
+    assert count_parameters(grouped) == 60_965_224  # the paper's "60 million"
+    fc = sum(count_parameters(getattr(single, f"fc{i}")) for i in (6, 7, 8))
+    assert fc == 58_631_144
+    assert count_parameters(grouped) - fc == 2_334_080
+    assert cs.depth(single) == 8
+
+
+def test_alexnet_layer_shapes_on_one_image():
+    net = cs.alexnet(grouped=True)
+    out = shapes(net, IMAGENET)
+    assert out["conv1"] == (96, 55, 55)
+    assert out["pool1"] == (96, 27, 27)
+    assert out["pool2"] == (256, 13, 13)
+    assert out["pool5"] == (256, 6, 6)
+    assert out["fc8"] == (1000,)
+
+
+def test_lrn_follows_the_papers_formula_and_torchs_module():
+    a = torch.randn(2, 7, 3, 3, dtype=torch.float64) * 30
+    b = cs.LRN()(a)
+    i = 3  # the sum runs over channels i-2 .. i+2
+    expected = a[:, i] / (2 + 1e-4 * (a[:, i - 2:i + 3] ** 2).sum(1)) ** 0.75
+    torch.testing.assert_close(b[:, i], expected)
+    torch.testing.assert_close(b, nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0)(a))
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        cs.local_response_norm(torch.zeros(3, 3))
+
+
+# ---------------------------------------------------------------- VGG-16
+def test_vgg16_parameters_and_multiply_adds():
+    net = on_meta(cs.vgg16)
+    assert count_parameters(net) == 138_357_544
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    assert (len(convs), len(linears)) == (13, 3)
+    assert all(m.kernel_size == (3, 3) for m in convs)
+    assert sum(count_parameters(m) for m in linears) == 123_642_856
+    assert cs.count_macs(net, IMAGENET) == pytest.approx(15.3e9, rel=0.02)
+    assert (cs.depth(net), cs.depth(net, count_pooling=True)) == (16, 21)
+
+
+def test_vgg16_layer_shapes_on_one_image():
+    rows = layer_rows(cs.vgg16(), IMAGENET, depth=2)
+    out = {name: shape for name, _, shape, _ in rows}
+    assert out["block1.2"] == (64, 224, 224)  # two 3×3 convolutions keep 224×224
+    assert [out[f"block{b}.{len(w) * 2}"] for b, w in enumerate(cs.VGG16_CONFIG, 1)] == [
+        (64, 112, 112), (128, 56, 56), (256, 28, 28), (512, 14, 14), (512, 7, 7)]
+    assert out["fc6.0"] == out["fc7.0"] == (4096,)
+
+
+# ---------------------------------------------------------------- NIN and 1x1 convolution
+def test_one_by_one_convolution_is_a_linear_layer_at_every_pixel():
+    conv = nn.Conv2d(8, 4, 1)
+    x = torch.randn(2, 8, 5, 6)
+    linear = nn.Linear(8, 4)
+    linear.weight.data = conv.weight.data.view(4, 8)
+    linear.bias.data = conv.bias.data
+    per_pixel = linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+    torch.testing.assert_close(conv(x), per_pixel)
+
+
+def test_mlpconv_structure_and_last_relu():
+    layer = cs.mlpconv(3, (6, 5, 4), 3)
+    kernels = [m.kernel_size for m in layer.modules() if isinstance(m, nn.Conv2d)]
+    assert kernels == [(3, 3), (1, 1), (1, 1)]
+    assert isinstance(list(layer.modules())[-1], nn.ReLU)
+    no_relu = cs.mlpconv(3, (6, 4), 3, last_relu=False)
+    assert isinstance(list(no_relu.modules())[-1], nn.Conv2d)
+    assert layer(torch.zeros(1, 3, 8, 8)).shape == (1, 4, 8, 8)
+
+
+def test_nin_cifar10_parameters_and_shapes():
+    net = cs.nin_cifar10()
+    assert count_parameters(net) == 966_986
+    out = shapes(net, (3, 32, 32))
+    assert out["pool1"] == (96, 16, 16)
+    assert out["pool2"] == (192, 8, 8)
+    assert out["mlpconv3"] == (10, 8, 8)
+    assert out["gap"] == (10,)
+    assert not any(isinstance(m, nn.Linear) for m in net.modules())
+
+
+# ---------------------------------------------------------------- GoogLeNet
+def test_inception_3a_with_and_without_reduction():
+    reduced = cs.inception(192, *cs.GOOGLENET_INCEPTIONS["3a"])
+    naive = cs.Inception(192, 64, 128, 32)
+    assert (reduced.out_channels, naive.out_channels) == (256, 416)
+    assert count_parameters(reduced) == 163_696
+    assert count_parameters(naive) == 387_296
+    assert cs.count_macs(reduced, (192, 28, 28)) == 163_328 * 28 * 28  # Table 1: 128M
+    y = reduced(torch.zeros(1, 192, 28, 28))
+    assert y.shape == (1, 256, 28, 28)
+
+
+def test_googlenet_parameters_depth_and_multiply_adds():
+    net = on_meta(cs.googlenet)
+    assert count_parameters(net) == 6_998_552
+    assert count_parameters(net) == pytest.approx(6.8e6, rel=0.05)
+    assert count_parameters(net.fc) == 1_025_000
+    assert sum(isinstance(m, nn.Linear) for m in net.modules()) == 1
+    assert (cs.depth(net), cs.depth(net, count_pooling=True)) == (22, 27)
+    assert cs.count_macs(net, IMAGENET) == pytest.approx(1.5e9, rel=0.07)
+
+
+def test_googlenet_stage_shapes_on_one_image():
+    out = shapes(cs.googlenet(), IMAGENET)
+    assert out["conv1"] == (64, 112, 112)
+    assert out["pool2"] == (192, 28, 28)
+    assert out["inception3b"] == (480, 28, 28)
+    assert out["inception4e"] == (832, 14, 14)
+    assert out["inception5b"] == (1024, 7, 7)
+    assert out["fc"] == (1000,)
+
+
+# ---------------------------------------------------------------- ResNet
+def test_residual_block_is_the_identity_when_F_is_zero():
+    block = cs.ResidualBlock(4, 4).eval()
+    nn.init.zeros_(block.F[-1].weight)  # BN's γ = 0 (and β = 0): F(x) = 0
+    x = torch.rand(2, 4, 5, 5)  # x ≥ 0, so τ(x) = x
+    torch.testing.assert_close(block(x), x)
+    plain = cs.PlainBlock(4, 4).eval()
+    nn.init.zeros_(plain.F[-1].weight)
+    assert torch.count_nonzero(plain(x)) == 0
+
+
+def test_residual_block_shortcuts_when_the_shape_changes():
+    x = torch.randn(2, 4, 6, 6)
+    a, b = cs.ResidualBlock(4, 8, stride=2, shortcut="A"), cs.ResidualBlock(4, 8, stride=2)
+    assert a(x).shape == b(x).shape == (2, 8, 3, 3)
+    assert count_parameters(b) - count_parameters(a) == 4 * 8 + 2 * 8
+    assert count_parameters(a) == count_parameters(cs.PlainBlock(4, 8, stride=2))
+    shortcut = a.shortcut(x)
+    torch.testing.assert_close(shortcut[:, :4], x[:, :, ::2, ::2])
+    assert torch.count_nonzero(shortcut[:, 4:]) == 0
+    with pytest.raises(ValueError, match="'A' or 'B'"):
+        cs.ResidualBlock(4, 8, shortcut="C")
+
+
+def test_resnet34_parameters_depth_and_multiply_adds():
+    net = on_meta(cs.resnet34)
+    assert count_parameters(net) == 21_797_672
+    assert count_parameters(on_meta(lambda: cs.resnet34(shortcut="A"))) == 21_623_848
+    assert count_parameters(on_meta(cs.plain34)) == 21_623_848
+    assert cs.depth(net) == 34
+    assert cs.count_macs(net, IMAGENET) == pytest.approx(3.6e9, rel=0.03)
+    assert [len(getattr(net, f"conv{i}_x")) for i in range(2, 6)] == [3, 4, 6, 3]
+
+
+def test_resnet34_stage_shapes_on_one_image():
+    out = shapes(cs.resnet34(), IMAGENET)
+    assert out["conv1"] == (64, 112, 112)
+    assert [out[f"conv{i}_x"] for i in range(2, 6)] == [
+        (64, 56, 56), (128, 28, 28), (256, 14, 14), (512, 7, 7)]
+    assert out["avgpool"] == (512,)
+    assert out["fc"] == (1000,)
+
+
+def test_resnet_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="same length"):
+        cs.resnet(blocks=(1, 1), widths=(8,))
+    with pytest.raises(ValueError, match="'imagenet' or 'small'"):
+        cs.resnet(stem="tiny")
+
+
+# ---------------------------------------------------------------- small versions
+@pytest.mark.parametrize("name", list(cs.SMALL_NETS))
+def test_small_versions_take_mnist_digits(name):
+    net = cs.SMALL_NETS[name]()
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_resnet_small_on_seven_by_seven_digits():
+    plain = cs.resnet_small(blocks=(2, 2), widths=(8, 16), residual=False, stem_stride=1)
+    residual = cs.resnet_small(blocks=(2, 2), widths=(8, 16), stem_stride=1)
+    assert count_parameters(plain) == count_parameters(residual)
+    assert cs.depth(plain) == cs.depth(residual) == 10
+    assert residual(torch.zeros(2, 1, 7, 7)).shape == (2, 10)
+
+
+def test_refresh_batchnorm_sets_the_statistics_of_the_data():
+    net = nn.Sequential(nn.BatchNorm2d(3))
+    X = torch.randn(40, 3, 4, 4) * 2 + 5
+    cs.refresh_batchnorm(net.eval(), X, batch_size=10)
+    bn = net[0]
+    torch.testing.assert_close(bn.running_mean, X.mean((0, 2, 3)))
+    assert bn.momentum == 0.1 and not net.training
+    var = X.transpose(0, 1).reshape(3, 4, -1).var(2).mean(1)  # mean of per-batch variances
+    torch.testing.assert_close(bn.running_var, var)
+
+
+def test_train_small_learns_a_tiny_problem():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 64)
+    X = np.zeros((64, 1, 28, 28), np.float32)
+    X[y == 1, :, :14] = 1.0  # class 1: the top half is bright
+    data = MNIST(X, y, X, y)
+    net, result = cs.train_small(lambda: cs.nin_small(num_classes=2), data, epochs=3,
+                                 device="cpu")
+    assert result["params"] == count_parameters(net)
+    assert result["test_acc"] == 1.0
+    assert result["seconds"] > 0
