@@ -36,10 +36,11 @@ from nbclient.exceptions import DeadKernelError
 from .labgen import book_root, nbgrader_meta
 from .summary import _pad, _width
 
-CELL_TIMEOUT = 60
-NOTEBOOK_TIMEOUT = 300
+CELL_TIMEOUT = 120
+NOTEBOOK_TIMEOUT = 600
 PROBE_TIMEOUT = 10
 TIMEOUT_ENAME = "시간초과"
+NOT_RUN = "실행하지 않았습니다"
 
 
 @dataclass
@@ -180,7 +181,7 @@ def _run_all(client, nb, outcomes, replies, cell_timeout, deadline):
         if stop is None and time.monotonic() >= deadline:
             stop = "노트북 전체의 시간 제한을 넘었습니다"
         if stop is not None:
-            outcomes[index] = f"실행하지 않았습니다: {stop}."
+            outcomes[index] = f"{NOT_RUN}: {stop}."
             continue
         timeout = max(1, int(min(cell_timeout, deadline - time.monotonic())))
         client.timeout = timeout
@@ -239,7 +240,7 @@ def score(solution, outcomes, positions):
             continue
         start = max([i + 1 for i in graded_at if i < index], default=0)
         cause = next((outcomes[i] for i in range(start, index) if outcomes[i]), None)
-        if cause and error.startswith("NameError"):  # the name's cell failed: say why
+        if cause and error.startswith(("NameError", NOT_RUN)):  # an earlier cell says why
             error = f"{error} (앞 칸의 오류: {cause})"
         questions.append(Question(grade_id, 0, points, False, error))
     return questions
