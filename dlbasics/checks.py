@@ -152,7 +152,7 @@ def check_gradient(name, got, expected, tol=1e-6):
         return
     diff = np.abs(np.nan_to_num(got - expected, nan=np.inf))
     where = np.unravel_index(int(np.argmax(diff)), diff.shape)
-    message = (f"그레이디언트 {name}가 다릅니다: 상대 오차 {error:.2e} (기준 {tol:.0e} 이하). "
+    message = (f"그레이디언트 {name}: 상대 오차가 {error:.2e}로 기준({tol:.0e} 이하)보다 큽니다. "
                f"가장 크게 다른 곳 {tuple(int(i) for i in where)}에서 "
                f"기대 {_fmt(expected[where])}, 실제 {_fmt(got[where])}.")
     hint = _diagnose(got, expected)

@@ -8,6 +8,8 @@ format) and writes ``labs/<name>.ipynb``:
 - each ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region is removed;
 - outputs, execution counts and execution metadata are dropped; cell ids and the nbgrader
   cell metadata stay, so the grader can put the hidden tests back by ``grade_id``;
+- locked cells (check cells, setup cells) are marked ``editable: false, deletable: false``,
+  which JupyterLab honours, as nbgrader does;
 - links to ``solutions/<name>.ipynb`` (an "Open in Colab" badge) point at ``labs/<name>.ipynb``;
 - the notebook metadata records ``{"dlbasics": {"lab": "<name>"}}`` for the grader.
 
@@ -129,6 +131,8 @@ def make_lab(solution, name):
             source = source.replace(f"solutions/{name}.ipynb", f"labs/{name}.ipynb")
         cell.source = source
         cell.metadata.pop("execution", None)
+        if nbgrader_meta(cell).get("locked"):  # JupyterLab keeps check cells read-only
+            cell.metadata.update(editable=False, deletable=False)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     lab.metadata.pop("widgets", None)

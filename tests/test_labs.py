@@ -71,6 +71,8 @@ def test_make_lab_blanks_solutions_drops_hidden_tests_and_outputs():
     assert check.outputs == [] and check.execution_count is None
     assert answer.execution_count is None and "execution" not in check.metadata
     assert check.metadata.nbgrader == solution.cells[2].metadata.nbgrader
+    assert check.metadata.editable is False and check.metadata.deletable is False
+    assert "editable" not in answer.metadata
     assert [c.id for c in lab.cells] == [c.id for c in solution.cells]
     assert lab.metadata.dlbasics == {"lab": "toy"}
     assert solution.cells[2].outputs, "the solution itself is left unchanged"
