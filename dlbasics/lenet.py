@@ -34,5 +34,11 @@ def lenet5_torch():
 
 
 def lenet5_numpy(rng=None, dtype=np.float32):
-    """NumPy LeNet-5 with the same layer indices and weight shapes as :func:`lenet5_torch`."""
-    return numpy_nn.Sequential(*_layers(numpy_nn, rng=rng, dtype=dtype))
+    """NumPy LeNet-5 with the same layer indices and weight shapes as :func:`lenet5_torch`.
+
+    Its backward pass returns None: C1 skips ∂J/∂x, which no one needs for an input image
+    (torch skips it too).
+    """
+    net = numpy_nn.Sequential(*_layers(numpy_nn, rng=rng, dtype=dtype))
+    net[0].input_grad = False
+    return net

@@ -15,6 +15,8 @@ arrays are kept channel-major (C, N, H, W) in memory, which makes both the copy 
 matrix products contiguous; outputs are transposed *views* with NCHW shape.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .functional import log_softmax, softmax
@@ -58,21 +60,28 @@ def _output_size(name, shape, kernel, stride, padding):
     return (conv_output_size(H, kh, stride[0], ph), conv_output_size(W, kw, stride[1], pw))
 
 
-def pad2d(x, padding, mode="zeros", value=0.0):
+def pad2d(x, padding, mode="zeros", value=0.0, spare_row=False):
     """Pad the last two axes of ``x`` by (ph, pw) on each side.
 
     mode "zeros" fills with ``value`` (0 by default; max pooling uses −∞), "replicate" copies
-    the nearest edge value (그림 4-7).
+    the nearest edge value (그림 4-7). spare_row=True adds one more row of zeros at the bottom
+    (for :class:`ConvGeometry`'s row layout). The result is a new C-contiguous array unless
+    there is nothing to pad.
     """
     ph, pw = _pair(padding, "padding")
-    if ph == pw == 0:
-        return x
     if mode not in PADDING_MODES:
         raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {mode!r}")
+    H, W = x.shape[-2:]
+    if ph == pw == 0 and not spare_row:
+        return x
+    out = np.full((*x.shape[:-2], H + 2 * ph + spare_row, W + 2 * pw), value, x.dtype)
+    if spare_row:
+        out[..., -1, :] = 0
     if mode == "replicate":
-        return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)], mode="edge")
-    out = np.full((*x.shape[:-2], x.shape[-2] + 2 * ph, x.shape[-1] + 2 * pw), value, x.dtype)
-    out[..., ph:ph + x.shape[-2], pw:pw + x.shape[-1]] = x
+        out[..., :H + 2 * ph, :] = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)],
+                                          mode="edge")
+    else:
+        out[..., ph:ph + H, pw:pw + W] = x
     return out
 
 
@@ -99,35 +108,118 @@ def _window(a, ky, kx, stride, out_size):
     return a[..., ky:ky + sh * (Ho - 1) + 1:sh, kx:kx + sw * (Wo - 1) + 1:sw]
 
 
-def im2col(x_pad_t, kernel, stride, out_size):
+class ConvGeometry(NamedTuple):
+    """Where a convolution's kernel offsets meet its padded input.
+
+    rows=False: one column per output position (n, j, i), N·Ho·Wo columns.
+    rows=True (stride 1 only): one column per position (n, j, i) with i < Wp, that is whole
+    padded rows; the last Wp − Wo columns of each row are not outputs and are dropped. Every
+    im2col copy and col2im addition is then one contiguous stretch of Ho·Wp values per
+    (channel, sample) instead of Ho short rows, which is faster when Wp is close to Wo. The
+    padded input needs one spare row at the bottom: the last kernel offsets read into it.
+    """
+
+    kernel: tuple
+    stride: tuple
+    out_size: tuple
+    padded_size: tuple
+    rows: bool
+
+    @property
+    def width(self):
+        """Columns per output row: Wp with rows=True, else Wo."""
+        return self.padded_size[1] if self.rows else self.out_size[1]
+
+    @property
+    def buffer_size(self):
+        """(rows, columns) of the padded input array: Hp (+1 spare row) and Wp."""
+        Hp, Wp = self.padded_size
+        return (Hp + self.rows, Wp)
+
+    def patch(self, a, y, x):
+        """The entries of a channel-major padded array (C, N, ...) that offset (y, x) meets,
+        as (C, N, Ho, Wo), or (C, N, Ho·Wp) with rows=True."""
+        if not self.rows:
+            return _window(a, y, x, self.stride, self.out_size)
+        Ho, Wp = self.out_size[0], self.padded_size[1]
+        start = y * Wp + x
+        return a.reshape(*a.shape[:2], -1)[:, :, start:start + Ho * Wp]
+
+
+def conv_geometry(x_shape, kernel, stride, padding, rows=None):
+    """The :class:`ConvGeometry` of a convolution of an (N, C, H, W) input.
+
+    rows=None chooses the row layout for stride 1 when a padded row is at most 1.5 times as
+    long as an output row (for LeNet-5's 28×28 and 14×14 layers and 3×3 layers on large maps,
+    not for a 5×5 kernel on a 5×5 map, where Wp = 5·Wo).
+    """
+    out_size = _output_size("Conv2d", x_shape, kernel, stride, padding)
+    padded_size = tuple(n + 2 * p for n, p in zip(x_shape[2:], padding, strict=True))
+    if rows is None:
+        rows = stride == (1, 1) and padded_size[1] <= 1.5 * out_size[1]
+    if rows and stride != (1, 1):
+        raise ValueError(f"the row layout needs stride (1, 1), got {stride}")
+    return ConvGeometry(kernel, stride, out_size, padded_size, bool(rows))
+
+
+def im2col(x_pad_t, geometry):
     """Receptive fields as columns.
 
-    x_pad_t: padded input, channel-major (C, N, Hp, Wp). Returns (C·kh·kw, N·Ho·Wo): row
-    (c, y, x), column (n, j, i) holds x_pad[n, c, s·j + y, s·i + x], so that
-    weight.reshape(O, C·kh·kw) @ cols is the convolution.
+    x_pad_t: padded input, channel-major (C, N, Hp, Wp) (plus a spare zero row with
+    geometry.rows). Returns (C·kh·kw, N·Ho·width): row (c, y, x), column (n, j, i) holds
+    x_pad[n, c, s·j + y, s·i + x], so that weight.reshape(O, C·kh·kw) @ cols is the convolution.
     """
-    (kh, kw), (Ho, Wo) = kernel, out_size
+    (kh, kw), Ho = geometry.kernel, geometry.out_size[0]
     C, N = x_pad_t.shape[:2]
-    cols = np.empty((C, kh, kw, N, Ho, Wo), x_pad_t.dtype)
+    cols = np.empty((C, kh, kw, N, Ho, geometry.width), x_pad_t.dtype)
+    flat = cols.reshape(C, kh, kw, N, -1) if geometry.rows else cols
     for y in range(kh):
         for x in range(kw):
-            cols[:, y, x] = _window(x_pad_t, y, x, stride, out_size)
-    return cols.reshape(C * kh * kw, N * Ho * Wo)
+            flat[:, y, x] = geometry.patch(x_pad_t, y, x)
+    return cols.reshape(C * kh * kw, -1)
 
 
-def col2im(cols, padded_shape, kernel, stride, out_size):
+def col2im(cols, channels, geometry):
     """Backward of :func:`im2col`: add each column entry back where it was copied from.
 
-    cols: (C·kh·kw, N·Ho·Wo); returns the channel-major padded gradient (C, N, Hp, Wp).
+    cols: (C·kh·kw, N·Ho·width); returns the channel-major padded gradient (C, N, Hp, Wp).
     """
-    (kh, kw), (Ho, Wo) = kernel, out_size
-    C, N = padded_shape[:2]
-    cols = cols.reshape(C, kh, kw, N, Ho, Wo)
-    dx_pad = np.zeros(padded_shape, cols.dtype)
+    (kh, kw), Ho = geometry.kernel, geometry.out_size[0]
+    cols = cols.reshape(channels, kh, kw, -1, Ho * geometry.width)
+    if not geometry.rows:
+        cols = cols.reshape(*cols.shape[:4], Ho, geometry.width)
+    dx_pad = np.zeros((channels, cols.shape[3], *geometry.buffer_size), cols.dtype)
     for y in range(kh):
         for x in range(kw):
-            _window(dx_pad, y, x, stride, out_size)[...] += cols[:, y, x]
-    return dx_pad
+            geometry.patch(dx_pad, y, x)[...] += cols[:, y, x]
+    return dx_pad[:, :, :geometry.padded_size[0]]
+
+
+# BLAS multiplies a small matrix (LeNet-5's C1 weights are 6×25) by a very wide one up to
+# three times faster in blocks of a few thousand columns than in one call.
+SMALL_MATRIX, BLOCK = 4096, 4096
+
+
+def _blocks(n):
+    return [slice(i, i + BLOCK) for i in range(0, n, BLOCK)]
+
+
+def _times_wide(a, b):
+    """a @ b for a (M, K) and a wide b (K, L), in column blocks when a is small."""
+    if a.size > SMALL_MATRIX or b.shape[1] <= BLOCK:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    for block in _blocks(b.shape[1]):
+        np.matmul(a, b[:, block], out=out[:, block])
+    return out
+
+
+def _times_wide_transposed(a, b):
+    """a @ b.T for a (M, L) and b (K, L), both wide: the sum over L, in blocks when M·K is
+    small. (b @ a.T).T is the faster order for BLAS here."""
+    if a.shape[0] * b.shape[0] > SMALL_MATRIX or a.shape[1] <= BLOCK:
+        return (b @ a.T).T
+    return sum(b[:, block] @ a[:, block].T for block in _blocks(a.shape[1])).T
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, padding_mode="zeros"):
@@ -139,19 +231,20 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, padding_mode="zeros"):
                          padding_mode)[0]
 
 
-def _conv_forward(x, weight, bias, stride, padding, padding_mode):
+def _conv_forward(x, weight, bias, stride, padding, padding_mode, rows=None):
     """Returns the output and the cache that the backward pass needs."""
     O, C, kh, kw = weight.shape
     x = _check_input(x, "Conv2d", C)
-    Ho, Wo = _output_size("Conv2d", x.shape, (kh, kw), stride, padding)
-    x_pad_t = pad2d(x.transpose(1, 0, 2, 3), padding, padding_mode)
-    cols = im2col(x_pad_t, (kh, kw), stride, (Ho, Wo))
+    geometry = conv_geometry(x.shape, (kh, kw), stride, padding, rows)
+    x_pad_t = pad2d(x.transpose(1, 0, 2, 3), padding, padding_mode, spare_row=geometry.rows)
+    cols = im2col(x_pad_t, geometry)
     W = weight.reshape(O, -1).astype(x.dtype, copy=False)
-    s = W @ cols                                          # (O, N·Ho·Wo)
+    s = _times_wide(W, cols)                              # (O, N·Ho·width)
     if bias is not None:
         s += bias.astype(x.dtype, copy=False)[:, None]    # 그림 4-8: 바이어스를 더한다
-    out = s.reshape(O, len(x), Ho, Wo).transpose(1, 0, 2, 3)
-    return out, (cols, x_pad_t.shape, x.shape, (Ho, Wo))
+    (Ho, Wo), N = geometry.out_size, len(x)
+    out = s.reshape(O, N, Ho, geometry.width)[..., :Wo].transpose(1, 0, 2, 3)
+    return out, (cols, geometry, x.shape)
 
 
 class Module:
@@ -262,6 +355,7 @@ class Conv2d(Module):
                                                       *self.kernel_size), dtype)
         if bias:
             self.params["bias"] = _uniform(rng, bound, (out_channels,), dtype)
+        self.input_grad = True
         self.cache = None
 
     def forward(self, x):
@@ -270,20 +364,30 @@ class Conv2d(Module):
         return out
 
     def backward(self, dout):
-        """dout: (N, out_channels, Ho, Wo) → ∂J/∂x (N, in_channels, H, W)."""
-        cols, padded_shape, x_shape, out_size = self._cache()
+        """dout: (N, out_channels, Ho, Wo) → ∂J/∂x (N, in_channels, H, W).
+
+        With ``input_grad = False`` (the first layer of a network, whose input needs no
+        gradient) only the weight gradients are computed and None is returned, as torch skips
+        ∂J/∂x for an input without requires_grad.
+        """
+        cols, geometry, x_shape = self._cache()
         weight = self.params["weight"]
-        O = weight.shape[0]
+        O, (Ho, Wo) = weight.shape[0], geometry.out_size
         dout = np.asarray(dout, dtype=cols.dtype)
-        if dout.shape != (x_shape[0], O, *out_size):
+        if dout.shape != (x_shape[0], O, Ho, Wo):
             raise ValueError(f"Conv2d.backward expects dout of shape "
-                             f"{(x_shape[0], O, *out_size)}, got {dout.shape}")
-        d_s = dout.transpose(1, 0, 2, 3).reshape(O, -1)  # (O, N·Ho·Wo)
-        self.grads["weight"] = (d_s @ cols.T).reshape(weight.shape).astype(weight.dtype)
+                             f"{(x_shape[0], O, Ho, Wo)}, got {dout.shape}")
+        d_s = np.zeros((O, x_shape[0], Ho, geometry.width), cols.dtype)
+        d_s[..., :Wo] = dout.transpose(1, 0, 2, 3)    # δ; zero where no output was kept
+        d_s = d_s.reshape(O, -1)                      # (O, N·Ho·width)
+        self.grads["weight"] = (_times_wide_transposed(d_s, cols).reshape(weight.shape)
+                                .astype(weight.dtype))
         if "bias" in self.params:
             self.grads["bias"] = d_s.sum(axis=1).astype(self.params["bias"].dtype)
-        d_cols = weight.reshape(O, -1).astype(cols.dtype, copy=False).T @ d_s
-        dx_pad = col2im(d_cols, padded_shape, self.kernel_size, self.stride, out_size)
+        if not self.input_grad:
+            return None
+        d_cols = _times_wide(weight.reshape(O, -1).astype(cols.dtype, copy=False).T, d_s)
+        dx_pad = col2im(d_cols, x_shape[1], geometry)
         return unpad2d(dx_pad, self.padding, self.padding_mode).transpose(1, 0, 2, 3)
 
     def __repr__(self):
@@ -307,23 +411,24 @@ class _Pool2d(Module):
                              f"{self.kernel_size}")
         self.cache = None
 
-    def _windows(self, x, fill):
-        """x (N, C, H, W) → windows (N, C, Ho, Wo, kh·kw) as a copy, and (Ho, Wo)."""
+    def _offset_views(self, x, fill):
+        """x (N, C, H, W) → the views x_pad[..., y + s·j, x + s·i] (N, C, Ho, Wo) for every
+        kernel offset (y, x) in row-major order, the padded shape and (Ho, Wo)."""
         x = _check_input(x, type(self).__name__)
         out_size = _output_size(type(self).__name__, x.shape, self.kernel_size, self.stride,
                                 self.padding)
         x_pad = pad2d(x, self.padding, value=fill)
         kh, kw = self.kernel_size
-        windows = np.stack([_window(x_pad, y, x_, self.stride, out_size)
-                            for y in range(kh) for x_ in range(kw)], axis=-1)
-        return windows, x_pad.shape, out_size
+        views = [_window(x_pad, y, x_, self.stride, out_size)
+                 for y in range(kh) for x_ in range(kw)]
+        return views, x_pad.shape, out_size
 
-    def _scatter(self, d_windows, padded_shape, out_size):
-        """Add d_windows (N, C, Ho, Wo, kh·kw) back into the input's shape."""
+    def _scatter(self, offset_grad, dtype, padded_shape, out_size):
+        """∂J/∂x: add offset_grad(k) (N, C, Ho, Wo) back where offset k's view came from."""
         kh, kw = self.kernel_size
-        dx_pad = np.zeros(padded_shape, d_windows.dtype)
+        dx_pad = np.zeros(padded_shape, dtype)
         for k in range(kh * kw):
-            _window(dx_pad, k // kw, k % kw, self.stride, out_size)[...] += d_windows[..., k]
+            _window(dx_pad, k // kw, k % kw, self.stride, out_size)[...] += offset_grad(k)
         return unpad2d(dx_pad, self.padding)
 
     def __repr__(self):
@@ -338,33 +443,38 @@ class MaxPool2d(_Pool2d):
     """
 
     def forward(self, x):
-        windows, padded_shape, out_size = self._windows(x, fill=-np.inf)
-        arg = windows.argmax(axis=-1)
+        views, padded_shape, out_size = self._offset_views(x, fill=-np.inf)
+        out = views[0].copy()
+        arg = np.zeros(out.shape, np.min_scalar_type(len(views) - 1))  # 최댓값의 자리 k
+        for k, view in enumerate(views[1:], start=1):
+            greater = (view > out).view(np.uint8)  # strictly: a tie keeps the first maximum
+            np.maximum(out, view, out=out)
+            arg += greater * (k - arg)             # arg = k where greater (no masked copy)
         self.cache = (arg, padded_shape, out_size)
-        return np.take_along_axis(windows, arg[..., None], axis=-1)[..., 0]
+        return out
 
     def backward(self, dout):
         arg, padded_shape, out_size = self._cache()
-        kh, kw = self.kernel_size
-        d_windows = np.zeros((*arg.shape, kh * kw), np.asarray(dout).dtype)
-        np.put_along_axis(d_windows, arg[..., None], np.asarray(dout)[..., None], axis=-1)
-        return self._scatter(d_windows, padded_shape, out_size)
+        dout = np.asarray(dout)
+        return self._scatter(lambda k: dout * (arg == k), dout.dtype, padded_shape, out_size)
 
 
 class AvgPool2d(_Pool2d):
     """평균 풀링: (N, C, H, W) → (N, C, Ho, Wo); padded zeros count in the mean, as in torch."""
 
     def forward(self, x):
-        windows, padded_shape, out_size = self._windows(x, fill=0.0)
+        views, padded_shape, out_size = self._offset_views(x, fill=0.0)
         self.cache = (padded_shape, out_size)
-        return windows.mean(axis=-1)
+        out = views[0].copy()
+        for view in views[1:]:
+            out += view
+        return out / len(views)
 
     def backward(self, dout):
         padded_shape, out_size = self._cache()
         kh, kw = self.kernel_size
-        d_windows = np.broadcast_to(np.asarray(dout)[..., None] / (kh * kw),
-                                    (*np.shape(dout), kh * kw))
-        return self._scatter(d_windows, padded_shape, out_size)
+        share = np.asarray(dout) / (kh * kw)      # 창 안의 모든 자리에 똑같이 나눠 준다
+        return self._scatter(lambda k: share, share.dtype, padded_shape, out_size)
 
 
 class Linear(Module):

@@ -263,3 +263,68 @@ def test_fit_lowers_the_loss_and_evaluate_counts_correct_answers():
     assert history["loss"][-1] < history["loss"][0]
     assert history["train_acc"][-1] == numpy_nn.evaluate(net, X, y) > 0.8
     assert len(history["seconds"]) == 5 and history["val_acc"] == []
+
+
+def test_the_random_configurations_use_both_convolution_layouts():
+    layouts = set()
+    for seed in range(60):
+        cfg = random_conv_config(seed)
+        geometry = numpy_nn.conv_geometry((cfg["N"], cfg["C"], cfg["H"], cfg["W"]),
+                                          cfg["kernel"], cfg["stride"], cfg["padding"])
+        layouts.add(geometry.rows)
+    assert layouts == {True, False}
+
+
+def test_lenet_layers_choose_the_row_layout_where_it_pays():
+    def rows(shape, kernel, padding):
+        return numpy_nn.conv_geometry(shape, kernel, (1, 1), padding).rows
+
+    assert rows((32, 1, 28, 28), (5, 5), (2, 2))          # C1: Wp = 32, Wo = 28
+    assert rows((32, 6, 14, 14), (5, 5), (0, 0))          # C2: Wp = 14, Wo = 10
+    assert not rows((32, 16, 5, 5), (5, 5), (0, 0))       # C3: Wp = 5, Wo = 1
+    with pytest.raises(ValueError, match="stride"):
+        numpy_nn.conv_geometry((1, 1, 8, 8), (3, 3), (2, 2), (1, 1), rows=True)
+
+
+@pytest.mark.parametrize("mode", numpy_nn.PADDING_MODES)
+def test_both_layouts_give_the_same_forward_and_backward(mode):
+    rng = np.random.default_rng(8)
+    conv = numpy_nn.Conv2d(3, 4, (3, 2), padding=(1, 2), padding_mode=mode, rng=rng,
+                           dtype=np.float64)
+    x = rng.standard_normal((2, 3, 6, 7))
+    dout = rng.standard_normal(conv.forward(x).shape)
+    results = []
+    for rows in (False, True):
+        out, conv.cache = numpy_nn._conv_forward(x, conv.params["weight"], conv.params["bias"],
+                                                 conv.stride, conv.padding, mode, rows=rows)
+        assert conv.cache[1].rows == rows
+        results.append((out, conv.backward(dout), conv.grads["weight"], conv.grads["bias"]))
+    for exact, rows in zip(*results, strict=True):
+        np.testing.assert_allclose(rows, exact, rtol=0, atol=1e-12)
+
+
+def test_a_first_layer_can_skip_the_input_gradient():
+    conv = numpy_nn.Conv2d(1, 2, 3, rng=np.random.default_rng(9), dtype=np.float64)
+    x = np.random.default_rng(10).standard_normal((2, 1, 5, 5))
+    conv.forward(x)
+    assert conv.backward(np.ones((2, 2, 3, 3))) is not None
+    weight_grad = conv.grads["weight"].copy()
+    conv.input_grad = False
+    assert conv.backward(np.ones((2, 2, 3, 3))) is None
+    np.testing.assert_array_equal(conv.grads["weight"], weight_grad)
+
+
+def test_wide_products_in_column_blocks_match_torch():
+    # N·Ho·Wp = 6·30·34 > numpy_nn.BLOCK columns and a small weight: the blocked products run
+    cfg = dict(N=6, C=1, O=3, H=30, W=30, kernel=(5, 5), stride=(1, 1), padding=(2, 2),
+               mode="zeros", bias=True)
+    assert cfg["N"] * cfg["H"] * (cfg["W"] + 4) > numpy_nn.BLOCK
+    tconv = torch_conv(cfg)
+    conv = numpy_conv(cfg).load_torch(tconv)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((6, 1, 30, 30))
+    dout = rng.standard_normal((6, 3, 30, 30))
+    t_out, t_dx, t_grads = forward_backward_torch(tconv, x, dout)
+    assert_close(conv.forward(x), t_out, "forward")
+    assert_close(conv.backward(dout), t_dx, "dx")
+    assert_close(conv.grads["weight"], t_grads["weight"], "dweight")
