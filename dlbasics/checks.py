@@ -233,11 +233,15 @@ def _reaches(module, ref, names):
 def uses_reference(fn, *forbidden):
     """The first forbidden function, class or module that ``fn`` calls, or None.
 
-    ``fn`` is a function or a class (its methods are read). Looks at the global names its
-    code uses, follows helper functions defined in the same module, and catches both
-    ``ref(...)`` and ``package.module.ref(...)``. A forbidden module, given as a module or
-    by its name (``"dlbasics.dmlp"``), covers its submodules and everything defined there.
+    ``fn`` is a function or a class (its base classes and methods are read). Looks at the
+    global names its code uses, follows helper functions defined in the same module, and
+    catches both ``ref(...)`` and ``package.module.ref(...)``. A forbidden module, given as a
+    module or by its name (``"dlbasics.dmlp"``), covers its submodules and everything in them.
     """
+    if inspect.isclass(fn):
+        for base in fn.__mro__[1:]:
+            if _is_forbidden(base, forbidden):
+                return base
     seen, todo = set(), list(_functions_of(fn))
     while todo:
         func = todo.pop()

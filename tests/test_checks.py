@@ -154,6 +154,16 @@ def test_forbidden_modules_can_be_named_without_importing_them():
     assert checks.uses_reference(_calls_numpy, "dlbasics.numpy_nn") is None
 
 
+class _Subclass(torch.nn.Linear):
+    pass
+
+
+def test_a_subclass_of_a_reference_class_is_found():
+    assert checks.uses_reference(_Subclass, "torch.nn") is torch.nn.Linear
+    assert checks.uses_reference(_Subclass, torch.nn.Linear) is torch.nn.Linear
+    assert checks.uses_reference(_Subclass, "dlbasics") is None
+
+
 def test_check_own_work_says_what_to_do():
     checks.check_own_work(_own, dlbasics.summary.conv_output_size)
     with pytest.raises(CheckError, match="dlbasics.summary.conv_output_size.*직접 구현"):
