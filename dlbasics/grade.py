@@ -142,11 +142,18 @@ def assemble(submission, solution):
 
 
 def kernel_env():
-    """The grader's environment plus the book on PYTHONPATH and a non-interactive matplotlib."""
+    """The grader's environment plus the book on PYTHONPATH and a non-interactive matplotlib.
+
+    The labs' models are small, so the kernel computes with one thread unless the caller set
+    ``OMP_NUM_THREADS``: as fast as two threads on them, and not slowed down many times over
+    when other programs (or other graders) share the cores.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(book_root()), env.get("PYTHONPATH", "")]))
     env["MPLBACKEND"] = "Agg"
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
     return env
 
 

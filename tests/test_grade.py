@@ -6,6 +6,7 @@ or from a tiny toy lab that does not import torch.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -315,3 +316,12 @@ def test_score_explains_a_name_error_by_the_cell_before(toy):
     assert questions[0].message == ("NameError: name 'x' is not defined "
                                     "(앞 칸의 오류: NotImplementedError: 아직)")
     assert "검사 칸이 없습니다" in questions[2].message
+
+
+def test_the_kernel_sees_the_book_and_one_thread(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "2")
+    env = grader.kernel_env()
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+    assert env["OMP_NUM_THREADS"] == "1" and env["MKL_NUM_THREADS"] == "2"
+    assert env["MPLBACKEND"] == "Agg"
