@@ -78,6 +78,7 @@ def test_count_macs_of_a_convolution_a_grouped_one_and_a_linear_layer():
     grouped = nn.Conv2d(4, 6, 3, padding=1, groups=2)
     assert cs.count_macs(grouped, (4, 5, 5)) == 6 * 5 * 5 * 2 * 3 * 3
     assert cs.count_macs(nn.Linear(7, 3), (7,)) == 21
+    assert cs.count_macs(nn.MaxPool2d(2), (4, 6, 6)) == 0  # no parameters, no products
     assert not conv._forward_hooks
 
 
