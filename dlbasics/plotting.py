@@ -6,14 +6,18 @@ package) and register them with matplotlib ourselves.
 """
 
 import importlib.util
+import os
 from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 
 FONT_NAME = "NanumGothic"
+FONT_FILES = ("NanumGothic.ttf", "NanumGothicBold.ttf")
+MINUS = 0x2212
 
 
 def font_dir():
@@ -31,22 +35,47 @@ def use_korean_font():
     """Make matplotlib draw Hangul with NanumGothic; returns the font family name.
 
     DejaVu Sans (matplotlib's own font) is the per-glyph fallback for the few symbols
-    NanumGothic lacks, such as the minus sign U+2212 of tick labels, so that nothing is
-    drawn as a box.
+    NanumGothic lacks in plain text. Math text has no per-glyph fallback, and log-scale
+    tick labels such as 10^{−5} are math text, so the registered NanumGothic also maps the
+    minus sign U+2212 to its hyphen (see :func:`font_with_minus`).
     """
-    fonts = sorted(font_dir().glob("*.ttf"))
-    if not fonts:
-        raise FileNotFoundError(f"no .ttf font files in {font_dir()}")
     registered = {f.fname for f in font_manager.fontManager.ttflist}
-    for path in fonts:
-        if str(path) not in registered:
-            font_manager.fontManager.addfont(str(path))
+    for name in FONT_FILES:
+        path = str(font_with_minus(font_dir() / name))
+        if path not in registered:
+            font_manager.fontManager.addfont(path)
     matplotlib.rcParams["font.family"] = [FONT_NAME, "DejaVu Sans"]
     return FONT_NAME
 
 
-def show_images(images, titles=None, ncols=10, cmap="gray", size=1.2, suptitle=None):
-    """Draw a grid of 2-D images (or (1, H, W) arrays) and return the figure."""
+def font_with_minus(source, cache=None):
+    """A copy of the font ``source`` whose character map also sends U+2212 (−) to '-'.
+
+    Made once with fontTools (a matplotlib dependency) in matplotlib's cache folder.
+    """
+    source = Path(source)
+    if not source.exists():
+        raise FileNotFoundError(f"font file {source} is missing; reinstall koreanize-matplotlib")
+    target = Path(cache or matplotlib.get_cachedir()) / "dlbasics" / f"{source.stem}-minus.ttf"
+    if target.exists():
+        return target
+    font = TTFont(source)
+    for table in font["cmap"].tables:
+        if table.isUnicode() and MINUS not in table.cmap and ord("-") in table.cmap:
+            table.cmap[MINUS] = table.cmap[ord("-")]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")  # kernels may race to make it
+    font.save(partial)
+    os.replace(partial, target)
+    return target
+
+
+def show_images(images, titles=None, ncols=10, cmap="gray", size=1.2, suptitle=None, **imshow):
+    """Draw a grid of 2-D images (or (1, H, W) arrays) and return the figure.
+
+    Extra keyword arguments go to every ``imshow`` call, e.g. ``vmin=-1, vmax=1`` so that
+    signed weights share one colour scale.
+    """
     images = [np.asarray(img).squeeze() for img in images]
     nrows = -(-len(images) // ncols)
     title_room = 0.3 if titles is not None else 0.0  # keeps a row's titles off the row above
@@ -55,7 +84,7 @@ def show_images(images, titles=None, ncols=10, cmap="gray", size=1.2, suptitle=N
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
-            ax.imshow(images[i], cmap=cmap)
+            ax.imshow(images[i], cmap=cmap, **imshow)
             if titles is not None:
                 ax.set_title(str(titles[i]), fontsize=9)
     if suptitle:

@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from dlbasics import plotting  # noqa: E402
@@ -23,14 +24,41 @@ def test_korean_title_and_negative_ticks_draw_without_glyph_warnings():
     plt.close(fig)
 
 
+def test_log_scale_ticks_and_math_with_hangul_draw_without_glyph_warnings(caplog):
+    plotting.use_korean_font()
+    fig, ax = plt.subplots()
+    ax.semilogy([1e-5, 1e-2, 1.0])  # tick labels are math text: $\\mathdefault{10^{-5}}$
+    ax.set_title(r"층별 $\|\partial J / \partial U^l\|$ 와 $-1$")
+    with warnings.catch_warnings(), caplog.at_level("WARNING", logger="matplotlib"):
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert not [r.getMessage() for r in caplog.records if "glyph" in r.getMessage()]
+
+
 def test_font_comes_from_the_installed_package_without_importing_it():
     import sys
 
     plotting.use_korean_font()
     path = font_manager.findfont(font_manager.FontProperties(family="NanumGothic"),
                                  fallback_to_default=False)
-    assert path.startswith(str(plotting.font_dir()))
+    assert path.endswith("NanumGothic-minus.ttf")
     assert "koreanize_matplotlib" not in sys.modules  # its import fails on Python 3.12+
+
+
+def test_font_with_minus_maps_the_minus_sign_and_is_made_once(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    source = plotting.font_dir() / "NanumGothic.ttf"
+    assert plotting.MINUS not in TTFont(source).getBestCmap()  # why the copy is needed
+    made = plotting.font_with_minus(source, cache=tmp_path)
+    cmap = TTFont(made).getBestCmap()
+    assert cmap[plotting.MINUS] == cmap[ord("-")] and cmap[ord("한")] == "uniD55C"
+    stamp = made.stat().st_mtime_ns
+    assert plotting.font_with_minus(source, cache=tmp_path) == made
+    assert made.stat().st_mtime_ns == stamp
+    with pytest.raises(FileNotFoundError, match="reinstall"):
+        plotting.font_with_minus(tmp_path / "missing.ttf", cache=tmp_path)
 
 
 def test_show_images_makes_a_grid_with_titles():
@@ -38,4 +66,11 @@ def test_show_images_makes_a_grid_with_titles():
     fig = plotting.show_images(np.zeros((12, 1, 28, 28)), titles=range(12), ncols=5,
                                suptitle="숫자")
     assert len(fig.axes) == 15 and fig.axes[11].get_title() == "11"
+    plt.close(fig)
+
+
+def test_show_images_passes_a_shared_colour_scale_to_imshow():
+    fig = plotting.show_images([np.full((2, 2), 0.5), -np.ones((2, 2))], ncols=2,
+                               cmap="bwr", vmin=-1, vmax=1)
+    assert [ax.images[0].get_clim() for ax in fig.axes] == [(-1, 1), (-1, 1)]
     plt.close(fig)
