@@ -188,6 +188,7 @@ def main():
     print(f"{platform.machine()}, {os.cpu_count()} cores; threads: {ARGS.threads} (NumPy BLAS "
           f"and torch); NumPy {np.__version__}, torch {torch.__version__}; float32; medians"
           + (" (--quick: not a measurement)" if ARGS.quick else ""), flush=True)
+    load_before = os.getloadavg()[0]
     ceiling = matmul_rate()
     rows = []
     for row in cases():
@@ -195,6 +196,9 @@ def main():
         print(f"  {row['name']}: NumPy {row['numpy'] * 1e3:.2f} ms, "
               f"torch {row['torch'] * 1e3:.2f} ms", flush=True)
     table = format_table(rows, ceiling)
+    table += (f"\nLoad average of the machine (1 min) before and after: {load_before:.1f}, "
+              f"{os.getloadavg()[0]:.1f}; other processes on the same cores slow both libraries "
+              "down, torch's threads most.")
     print("\n" + table)
     if ARGS.markdown:
         with open(ARGS.markdown, "w", encoding="utf-8") as f:
