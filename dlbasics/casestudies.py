@@ -470,7 +470,8 @@ def refresh_batchnorm(net, X, batch_size=1000):
     with a large learning rate they lag behind the weights. This sets them to the averages
     over X (N, C, H, W) for the final weights, so that eval mode matches the training data.
     """
-    norms = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    norms = [m for m in net.modules()
+             if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d))]
     if not norms:
         return net
     device = next(net.parameters()).device
