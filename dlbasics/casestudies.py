@@ -177,6 +177,9 @@ def vgg(config=VGG16_CONFIG, fc=(4096, 4096), in_channels=3, input_size=224,
     ending in 2×2 max pooling, then FC layers. ``config`` lists each block's kernel counts.
     Input (N, in_channels, input_size, input_size).
     """
+    if input_size % 2 ** len(config):
+        raise ValueError(f"input_size must be a multiple of 2**{len(config)} = "
+                         f"{2 ** len(config)} (one halving per block), got {input_size}")
     layers, c = OrderedDict(), in_channels
     for b, widths in enumerate(config, start=1):
         block = []

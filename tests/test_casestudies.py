@@ -145,6 +145,11 @@ def test_vgg16_layer_shapes_on_one_image():
     assert out["fc6.0"] == out["fc7.0"] == (4096,)
 
 
+def test_vgg_rejects_an_input_size_that_the_pooling_cannot_halve():
+    with pytest.raises(ValueError, match="multiple of 2\\*\\*5 = 32"):
+        cs.vgg(input_size=200)
+
+
 # ---------------------------------------------------------------- NIN and 1x1 convolution
 def test_one_by_one_convolution_is_a_linear_layer_at_every_pixel():
     conv = nn.Conv2d(8, 4, 1)
