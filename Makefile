@@ -4,12 +4,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb)) $(sort $(wildcard solutions/*.ipynb))
-# THREADS=1 runs everything single-threaded (the outputs must not change).
-ifdef THREADS
-export OMP_NUM_THREADS := $(THREADS)
-export MKL_NUM_THREADS := $(THREADS)
-export OPENBLAS_NUM_THREADS := $(THREADS)
-endif
+# The tests run in JOBS processes (pytest-xdist, one notebook per process at a time), each
+# with THREADS threads, so that small torch models never fight over the cores.
+# `make test JOBS=0 THREADS=` runs one process with the libraries' default thread count.
+JOBS    ?= 2
+THREADS ?= 1
+TEST_ENV := $(if $(strip $(THREADS)),OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) OPENBLAS_NUM_THREADS=$(THREADS))
+PYTEST := $(TEST_ENV) $(PY) -m pytest -n $(JOBS) --dist loadfile
 # TORCH_INDEX=https://download.pytorch.org/whl/cpu takes torch's small CPU build where PyPI's
 # default is a multi-GB CUDA build (Linux with Python 3.12+); the version stays pinned.
 PIP_TORCH := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
@@ -33,15 +34,15 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(PY) -m dlbasics.lab
 
-## make test: unit tests, then every chapter and solution notebook under nbval.
+## make test: unit tests, the browser test, every chapter and solution notebook under nbval.
 test: $(STAMP)
-	$(PY) -m pytest tests chapters solutions --ignore=tests/browser $(PYTEST_NBVAL)
+	$(PYTEST) tests chapters solutions $(PYTEST_NBVAL)
 
 test-unit: $(STAMP)
-	$(PY) -m pytest tests --ignore=tests/browser
+	$(PYTEST) tests --ignore=tests/browser
 
 test-notebooks: $(STAMP)
-	$(PY) -m pytest chapters solutions $(PYTEST_NBVAL)
+	$(PYTEST) chapters solutions $(PYTEST_NBVAL)
 
 ## make execute: re-run the notebooks in place so that the stored outputs are fresh.
 execute: $(STAMP)
@@ -74,5 +75,4 @@ gpu-check: $(STAMP)
 
 ## make test-browser: JupyterLab in headless Chromium (installs Debian's chromium if missing).
 test-browser: $(STAMP)
-	$(PY) -m pip install --quiet -r tests/browser/requirements.txt
 	$(PY) -m pytest tests/browser -v

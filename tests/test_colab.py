@@ -17,8 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [*sorted((ROOT / "chapters").glob("*.ipynb")),
              *sorted((ROOT / "solutions").glob("*.ipynb")),
              *sorted((ROOT / "labs").glob("*.ipynb"))]
-WITH_BADGE = [p for p in NOTEBOOKS if colab.BADGE_IMAGE in p.read_text(encoding="utf-8")]
-BADGE_IDS = [p.relative_to(ROOT).as_posix() for p in WITH_BADGE]
+NOTEBOOK_IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
 
 
 def make_notebook(path, title="# 제목\n\n본문 첫 줄", sources=("print(1 + 1)",)):
@@ -137,13 +136,9 @@ def test_command_line_check_fails_on_a_stale_notebook_until_the_tool_runs(
         colab.main(["--repo", "not a repo", path])
 
 
-@pytest.mark.parametrize("path", WITH_BADGE, ids=BADGE_IDS)
-def test_notebooks_with_a_badge_are_current(path):
-    assert not colab.apply(path, write=False), f"run: python -m dlbasics.colab {path}"
-
-
-def test_start_notebook_has_the_colab_cells():
-    assert ROOT / "chapters" / "00_getting_started.ipynb" in WITH_BADGE
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_every_notebook_has_current_colab_cells(path):
+    assert not colab.apply(path, write=False), f"run `make colab` (then `make labs`): {path}"
 
 
 def test_package_dependencies_leave_colabs_torch_numpy_and_matplotlib_alone():

@@ -3,17 +3,15 @@
 The notebook's stored outputs are cleared, every cell is run from the menu (실행 > 모든 셀
 실행), and then: the UI is Korean, no cell shows an error, the MNIST plot is shown, and the
 digit slider redraws its image when it moves. Screenshots go to reports/browser/.
-Run it with `make test-browser`.
+`make test` runs it (it is skipped where chromium is missing and cannot be installed);
+`make test-browser` runs it alone.
 """
 
 import re
 from pathlib import Path
 
 import pytest
-
-expect = pytest.importorskip(
-    "playwright.sync_api", reason="needs tests/browser/requirements.txt: run make test-browser"
-).expect
+from playwright.sync_api import expect
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "chapters" / "00_getting_started.ipynb"
 RUN_ALL_MS = 240_000
