@@ -7,6 +7,7 @@ import tomllib
 import types
 from pathlib import Path
 
+import nbfactory
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -21,13 +22,7 @@ NOTEBOOK_IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
 
 
 def make_notebook(path, title="# 제목\n\n본문 첫 줄", sources=("print(1 + 1)",)):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(title)]
-    nb.cells += [nbformat.v4.new_code_cell(src) for src in sources]
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
+    return nbfactory.make_notebook(path, sources, title)
 
 
 def run_install_cell(monkeypatch, on_colab):

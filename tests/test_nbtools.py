@@ -1,16 +1,8 @@
 import nbformat
 import pytest
+from nbfactory import make_notebook
 
 from dlbasics import nbtools
-
-
-def make_notebook(path, sources, title="# 제목"):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(title)]
-    nb.cells += [nbformat.v4.new_code_cell(src) for src in sources]
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
 
 
 def test_execute_notebook_stores_outputs_in_the_notebook_folder(tmp_path):

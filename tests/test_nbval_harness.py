@@ -6,10 +6,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbfactory import make_notebook
 
 from dlbasics.nbtools import execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
+FIRST_CODE = 1  # cell 0 is the title
 
 
 def run_nbval(path):
@@ -21,13 +23,10 @@ def run_nbval(path):
 
 @pytest.fixture
 def executed(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("x = 21\nprint(2 * x)"),
-                nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\nimport time\nprint(time.time())"),
-                nbformat.v4.new_code_cell("object()")]
-    path = tmp_path / "probe.ipynb"
-    nbformat.write(nb, path)
+    path = make_notebook(tmp_path / "probe.ipynb", [
+        "x = 21\nprint(2 * x)",
+        "# NBVAL_IGNORE_OUTPUT\nimport time\nprint(time.time())",
+        "object()"])  # its repr holds a memory address, which the sanitiser replaces
     execute_notebook(path)
     return path
 
@@ -44,12 +43,12 @@ def test_unchanged_notebook_passes_with_ignored_timing_and_sanitised_address(exe
 
 
 def test_changed_output_fails(executed):
-    edit_cell(executed, 0, lambda cell: cell.outputs[0].update(text="41\n"))
+    edit_cell(executed, FIRST_CODE, lambda cell: cell.outputs[0].update(text="41\n"))
     result = run_nbval(executed)
     assert result.returncode == 1 and "1 failed" in result.stdout
 
 
 def test_exception_fails(executed):
-    edit_cell(executed, 0, lambda cell: cell.update(source="raise RuntimeError('고장')"))
+    edit_cell(executed, FIRST_CODE, lambda cell: cell.update(source="raise RuntimeError('고장')"))
     result = run_nbval(executed)
     assert result.returncode == 1 and "RuntimeError" in result.stdout
