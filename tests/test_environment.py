@@ -46,3 +46,12 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_file_names_are_ascii():
     tracked = [p for p in ROOT.rglob("*") if ".venv" not in p.parts and ".git" not in p.parts]
     assert [p for p in tracked if not p.name.isascii()] == []
+
+
+def test_readme_keeps_its_sections_after_the_table_of_contents():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", readme, flags=re.M)
+    for heading in ("시작하기: 명령 두 개", "차례", "강사용 안내 (For instructors)", "저장소 구성",
+                    "English summary"):
+        assert heading in headings, f"README.md lost its section '{heading}'"
+    assert "python -m dlbasics.grade" in readme and "docs/instructors.md" in readme
