@@ -47,6 +47,36 @@ def _check_input(x, name, channels=None):
     return x
 
 
+def _positive_int(value, name):
+    """value as an int ≥ 1 (channel and feature counts)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _check_weight(weight, bias):
+    """weight as an array (O, C, kh, kw) and bias as an array (O,) or None."""
+    weight = np.asarray(weight)
+    if weight.ndim != 4:
+        raise ValueError("Conv2d expects a weight of shape (out_channels, in_channels, kh, kw), "
+                         f"got shape {weight.shape}")
+    if bias is not None:
+        bias = np.asarray(bias)
+        if bias.shape != weight.shape[:1]:
+            raise ValueError(f"Conv2d expects a bias of shape ({weight.shape[0]},), one value per "
+                             f"output channel, got shape {bias.shape}")
+    return weight, bias
+
+
+def _check_dout(name, dout, shape, dtype=None):
+    """dout as an array of the layer's output shape; the error names that shape."""
+    dout = np.asarray(dout, dtype=dtype)
+    if dout.shape != tuple(shape):
+        raise ValueError(f"{name}.backward expects dout of shape {tuple(shape)} (the shape of "
+                         f"its forward output), got {dout.shape}")
+    return dout
+
+
 def _output_size(name, shape, kernel, stride, padding):
     """(Ho, Wo) = floor((H + 2p − h)/s) + 1 per axis; a kernel too large raises ValueError."""
     H, W = shape[2:]
@@ -233,6 +263,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, padding_mode="zeros"):
 
 def _conv_forward(x, weight, bias, stride, padding, padding_mode, rows=None):
     """Returns the output and the cache that the backward pass needs."""
+    weight, bias = _check_weight(weight, bias)
     O, C, kh, kw = weight.shape
     x = _check_input(x, "Conv2d", C)
     geometry = conv_geometry(x.shape, (kh, kw), stride, padding, rows)
@@ -344,7 +375,8 @@ class Conv2d(Module):
         super().__init__()
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
-        self.in_channels, self.out_channels = in_channels, out_channels
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride, self.padding = _pair(stride, "stride"), _pair(padding, "padding")
         if min(self.kernel_size) < 1 or min(self.stride) < 1:
@@ -373,10 +405,7 @@ class Conv2d(Module):
         cols, geometry, x_shape = self._cache()
         weight = self.params["weight"]
         O, (Ho, Wo) = weight.shape[0], geometry.out_size
-        dout = np.asarray(dout, dtype=cols.dtype)
-        if dout.shape != (x_shape[0], O, Ho, Wo):
-            raise ValueError(f"Conv2d.backward expects dout of shape "
-                             f"{(x_shape[0], O, Ho, Wo)}, got {dout.shape}")
+        dout = _check_dout("Conv2d", dout, (x_shape[0], O, Ho, Wo), cols.dtype)
         d_s = np.zeros((O, x_shape[0], Ho, geometry.width), cols.dtype)
         d_s[..., :Wo] = dout.transpose(1, 0, 2, 3)    # δ; zero where no output was kept
         d_s = d_s.reshape(O, -1)                      # (O, N·Ho·width)
@@ -423,6 +452,10 @@ class _Pool2d(Module):
                  for y in range(kh) for x_ in range(kw)]
         return views, x_pad.shape, out_size
 
+    def _dout(self, dout, padded_shape, out_size):
+        """dout checked against the forward output's shape (N, C, Ho, Wo)."""
+        return _check_dout(type(self).__name__, dout, (*padded_shape[:2], *out_size))
+
     def _scatter(self, offset_grad, dtype, padded_shape, out_size):
         """∂J/∂x: add offset_grad(k) (N, C, Ho, Wo) back where offset k's view came from."""
         kh, kw = self.kernel_size
@@ -455,7 +488,7 @@ class MaxPool2d(_Pool2d):
 
     def backward(self, dout):
         arg, padded_shape, out_size = self._cache()
-        dout = np.asarray(dout)
+        dout = self._dout(dout, padded_shape, out_size)
         return self._scatter(lambda k: dout * (arg == k), dout.dtype, padded_shape, out_size)
 
 
@@ -473,7 +506,7 @@ class AvgPool2d(_Pool2d):
     def backward(self, dout):
         padded_shape, out_size = self._cache()
         kh, kw = self.kernel_size
-        share = np.asarray(dout) / (kh * kw)      # 창 안의 모든 자리에 똑같이 나눠 준다
+        share = self._dout(dout, padded_shape, out_size) / (kh * kw)  # 창 안의 모든 자리에 똑같이
         return self._scatter(lambda k: share, share.dtype, padded_shape, out_size)
 
 
@@ -482,7 +515,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype=np.float32):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = _positive_int(in_features, "in_features")
+        self.out_features = _positive_int(out_features, "out_features")
         bound = 1 / np.sqrt(in_features)
         self.params["weight"] = _uniform(rng, bound, (out_features, in_features), dtype)
         if bias:
@@ -502,7 +536,7 @@ class Linear(Module):
 
     def backward(self, dout):
         x = self._cache()
-        dout = np.asarray(dout, dtype=x.dtype)
+        dout = _check_dout("Linear", dout, (len(x), self.out_features), x.dtype)
         weight = self.params["weight"]
         self.grads["weight"] = (dout.T @ x).astype(weight.dtype)
         if "bias" in self.params:
@@ -525,7 +559,8 @@ class ReLU(Module):
         return np.maximum(x, 0)
 
     def backward(self, dout):
-        return dout * self._cache()
+        positive = self._cache()
+        return _check_dout("ReLU", dout, positive.shape) * positive
 
     def __repr__(self):
         return "ReLU()"
@@ -543,7 +578,9 @@ class Flatten(Module):
         return np.reshape(x, (len(x), -1))
 
     def backward(self, dout):
-        return np.reshape(dout, self._cache())
+        shape = self._cache()
+        dout = _check_dout("Flatten", dout, (shape[0], int(np.prod(shape[1:]))))
+        return dout.reshape(shape)
 
     def __repr__(self):
         return "Flatten()"

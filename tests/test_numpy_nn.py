@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -14,11 +16,11 @@ def random_conv_config(seed):
     """A random convolution: shapes, kernel (odd or even, square or not), stride 1-3,
     padding 0-2, zero or replicate padding, with or without bias."""
     rng = np.random.default_rng(seed)
-    kh, kw = rng.integers(1, 5, size=2)
+    kh, kw = rng.integers(1, 6, size=2)
     stride = tuple(rng.integers(1, 4, size=2))
     padding = tuple(rng.integers(0, 3, size=2))
-    H = rng.integers(max(kh - 2 * padding[0], 1), 10)
-    W = rng.integers(max(kw - 2 * padding[1], 1), 10)
+    H = rng.integers(max(kh - 2 * padding[0], 1), 11)
+    W = rng.integers(max(kw - 2 * padding[1], 1), 11)
     return dict(N=int(rng.integers(1, 4)), C=int(rng.integers(1, 4)), O=int(rng.integers(1, 5)),
                 H=int(H), W=int(W), kernel=(int(kh), int(kw)),
                 stride=tuple(map(int, stride)), padding=tuple(map(int, padding)),
@@ -50,7 +52,10 @@ def assert_close(ours, theirs, what):
     assert err < TOL, f"{what}: error {err:.2e} against torch"
 
 
-@pytest.mark.parametrize("seed", range(60))
+CONV_SEEDS = range(60)
+
+
+@pytest.mark.parametrize("seed", CONV_SEEDS)
 def test_conv2d_matches_torch_forward_and_backward(seed):
     cfg = random_conv_config(seed)
     tconv = torch_conv(cfg)
@@ -68,28 +73,58 @@ def test_conv2d_matches_torch_forward_and_backward(seed):
 
 
 def test_the_random_configurations_cover_strides_paddings_and_modes():
-    cfgs = [random_conv_config(seed) for seed in range(60)]
-    assert {s for c in cfgs for s in c["stride"]} == {1, 2, 3}
-    assert {p for c in cfgs for p in c["padding"]} == {0, 1, 2}
-    assert {c["mode"] for c in cfgs} == {"zeros", "replicate"}
+    cfgs = [random_conv_config(seed) for seed in CONV_SEEDS]
+    assert len(cfgs) >= 50
+    modes = ("zeros", "replicate")
+    # every stride 1-3 and every padding 0-2 with each padding mode, on both axes
+    for axis in (0, 1):
+        assert {(c["mode"], c["stride"][axis]) for c in cfgs} == {
+            (m, s) for m in modes for s in (1, 2, 3)}
+        assert {(c["mode"], c["padding"][axis]) for c in cfgs} == {
+            (m, p) for m in modes for p in (0, 1, 2)}
     assert {c["bias"] for c in cfgs} == {True, False}
+    assert {c["kernel"][0] % 2 for c in cfgs} == {0, 1}         # odd and even kernels
+    assert any(c["kernel"] == (5, 5) for c in cfgs)            # LeNet-5's kernel
+    assert any(c["kernel"][0] != c["kernel"][1] for c in cfgs)  # non-square kernels
 
 
-POOL_CONFIGS = [(k, s, p) for k in (1, 2, 3) for s in (None, 1, 2, 3) for p in range(k // 2 + 1)]
+def random_pool_config(seed):
+    """A random pooling: kind, kernel 1-5 (square or not), stride 1-3 or None (= kernel),
+    padding 0-2 (at most half the kernel, torch's rule) and a shape that fits."""
+    rng = np.random.default_rng(10_000 + seed)
+    kernel = tuple(int(k) for k in rng.integers(1, 6, size=2))
+    stride = None if seed % 5 == 0 else tuple(int(s) for s in rng.integers(1, 4, size=2))
+    padding = tuple(int(rng.integers(0, min(k // 2, 2) + 1)) for k in kernel)
+    H, W = (int(rng.integers(max(k - 2 * p, 1), 11)) for k, p in zip(kernel, padding, strict=True))
+    return dict(kind=("Max", "Avg")[seed % 2], kernel=kernel, stride=stride, padding=padding,
+                shape=(int(rng.integers(1, 4)), int(rng.integers(1, 4)), H, W))
 
 
-@pytest.mark.parametrize(("kernel", "stride", "padding"), POOL_CONFIGS)
-@pytest.mark.parametrize("kind", ["Max", "Avg"])
-def test_pooling_matches_torch(kind, kernel, stride, padding):
-    rng = np.random.default_rng(kernel * 100 + (stride or 0) * 10 + padding)
-    x = rng.standard_normal((2, 3, 7, 6))
-    ours = getattr(numpy_nn, f"{kind}Pool2d")(kernel, stride, padding)
-    theirs = getattr(nn, f"{kind}Pool2d")(kernel, stride, padding)
+POOL_SEEDS = range(60)
+
+
+@pytest.mark.parametrize("seed", POOL_SEEDS)
+def test_pooling_matches_torch_forward_and_backward(seed):
+    cfg = random_pool_config(seed)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(cfg["shape"])  # no ties: the maximum of each window is unique
+    args = (cfg["kernel"], cfg["stride"], cfg["padding"])
+    ours, theirs = (getattr(lib, f"{cfg['kind']}Pool2d")(*args) for lib in (numpy_nn, nn))
     out = ours.forward(x)
     dout = rng.standard_normal(out.shape)
     t_out, t_dx, _ = forward_backward_torch(theirs, x, dout)
-    assert_close(out, t_out, f"{kind}Pool2d forward")
-    assert_close(ours.backward(dout), t_dx, f"{kind}Pool2d dx")
+    assert_close(out, t_out, f"forward {cfg}")
+    assert_close(ours.backward(dout), t_dx, f"dx {cfg}")
+
+
+def test_the_random_pooling_configurations_cover_strides_and_paddings():
+    cfgs = [random_pool_config(seed) for seed in POOL_SEEDS]
+    for kind in ("Max", "Avg"):
+        some = [c for c in cfgs if c["kind"] == kind]
+        assert {s for c in some if c["stride"] for s in c["stride"]} == {1, 2, 3}
+        assert {p for c in some for p in c["padding"]} == {0, 1, 2}
+        assert any(c["stride"] is None for c in some)
+        assert any(c["kernel"][0] != c["kernel"][1] for c in some)
 
 
 def test_max_pooling_sends_a_tied_gradient_to_the_first_maximum_like_torch():
@@ -184,6 +219,39 @@ def test_float32_stays_float32_and_float64_input_computes_in_float64():
 def test_bad_input_names_the_expected_shape(make, x, message):
     with pytest.raises(ValueError, match=message):
         make().forward(x)
+
+
+def test_the_functional_convolution_checks_weight_and_bias_shapes():
+    x = np.ones((1, 2, 5, 5))
+    with pytest.raises(ValueError, match=r"weight of shape \(out_channels, in_channels, kh, kw\)"):
+        numpy_nn.conv2d(x, np.ones((2, 3, 3)))
+    with pytest.raises(ValueError, match=r"bias of shape \(4,\)"):
+        numpy_nn.conv2d(x, np.ones((4, 2, 3, 3)), np.array([2.0]))  # would broadcast silently
+    with pytest.raises(ValueError, match=r"2 input channels"):
+        numpy_nn.conv2d(x[:, :1], np.ones((4, 2, 3, 3)))
+
+
+@pytest.mark.parametrize(("layer", "x"), [
+    (numpy_nn.Conv2d(1, 2, 3), np.zeros((1, 1, 4, 4))),
+    (numpy_nn.MaxPool2d(2), np.zeros((1, 1, 4, 4))),
+    (numpy_nn.AvgPool2d(2, 1), np.zeros((1, 1, 4, 4))),
+    (numpy_nn.Linear(3, 2), np.zeros((2, 3))),
+    (numpy_nn.ReLU(), np.zeros((2, 3))),
+    (numpy_nn.Flatten(), np.zeros((2, 3, 2))),
+], ids=repr)
+def test_backward_names_the_expected_dout_shape(layer, x):
+    shape = layer.forward(x).shape
+    with pytest.raises(ValueError, match=rf"{type(layer).__name__}.backward expects dout of shape "
+                                         rf"{re.escape(str(shape))}"):
+        layer.backward(np.zeros((shape[0] + 1, *shape[1:])))
+
+
+@pytest.mark.parametrize("make", [lambda: numpy_nn.Conv2d(0, 2, 3),
+                                  lambda: numpy_nn.Conv2d(1, 2.0, 3),
+                                  lambda: numpy_nn.Linear(3, 0)])
+def test_channel_and_feature_counts_must_be_positive_ints(make):
+    with pytest.raises(ValueError, match="must be a positive int"):
+        make()
 
 
 def test_bad_arguments_and_misuse_raise_clear_errors():
