@@ -204,6 +204,24 @@ def test_googlenet_parameters_depth_and_multiply_adds():
     assert cs.count_macs(net, IMAGENET) == pytest.approx(1.5e9, rel=0.07)
 
 
+def test_googlenet_multiply_adds_per_row_match_table1():
+    """Table 1's ops column (millions) agrees with the layer sizes within 1.5% on every
+    inception row but (5a), and on conv2; conv1 and (5a) are misprinted (34M and 54M)."""
+    net = on_meta(cs.googlenet)
+    rows = layer_rows(net, IMAGENET)
+    inputs = dict(zip([row[0] for row in rows], [IMAGENET] + [row[2] for row in rows[:-1]],
+                      strict=True))
+    table1_ops = {"conv2": 360, "inception3a": 128, "inception3b": 304, "inception4a": 73,
+                  "inception4b": 88, "inception4c": 100, "inception4d": 119,
+                  "inception4e": 170, "inception5b": 71}
+    for name, ops in table1_ops.items():
+        macs = cs.count_macs(getattr(net, name), inputs[name])
+        assert macs / 1e6 == pytest.approx(ops, rel=0.015), name
+    assert cs.count_macs(net.conv1, IMAGENET) == 112 * 112 * 64 * 3 * 7 * 7  # ≈ 118M
+    assert inputs["inception5a"] == (832, 7, 7)
+    assert cs.count_macs(net.inception5a, (832, 7, 7)) == 7 * 7 * 1_042_432  # ≈ 51.1M
+
+
 def test_googlenet_stage_shapes_on_one_image():
     out = shapes(cs.googlenet(), IMAGENET)
     assert out["conv1"] == (64, 112, 112)
