@@ -266,6 +266,15 @@ def test_resnet34_parameters_depth_and_multiply_adds():
     assert [len(getattr(net, f"conv{i}_x")) for i in range(2, 6)] == [3, 4, 6, 3]
 
 
+def test_cifar_resnets_of_the_paper_up_to_1202_layers():
+    """He et al. (2016), section 4.2 and Table 6: 6n+2 layers; 0.27M, 0.85M, 1.7M, 19.4M."""
+    for n, published in {3: 0.27e6, 9: 0.85e6, 18: 1.7e6, 200: 19.4e6}.items():
+        net = on_meta(lambda n=n: cs.resnet(blocks=(n, n, n), widths=(16, 32, 64), shortcut="A",
+                                            in_channels=3, num_classes=10, stem="small"))
+        assert cs.depth(net) == 6 * n + 2
+        assert count_parameters(net) == pytest.approx(published, rel=0.02)
+
+
 def test_resnet34_stage_shapes_on_one_image():
     out = shapes(cs.resnet34(), IMAGENET)
     assert out["conv1"] == (64, 112, 112)
