@@ -2,37 +2,10 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 LABELS = {"loss": "훈련 손실 J", "train_acc": "훈련 정확도", "val_acc": "검증 정확도",
           "val_loss": "검증 손실", "test_acc": "테스트 정확도", "test_loss": "테스트 손실"}
-
-
-def tick_label(value, low, high, minor=False):
-    """Label of a log-axis tick at ``value`` on an axis from ``low`` to ``high``, in plain text.
-
-    matplotlib labels log axes with mathtext ($10^{-5}$), whose minus sign NanumGothic lacks;
-    plain text falls back to DejaVu Sans glyph by glyph. Powers of ten are labelled, and also
-    2 and 5 times them (minor ticks) when the axis spans less than two decades.
-    """
-    if value <= 0:
-        return ""
-    exponent = int(np.floor(np.log10(value) + 1e-9))
-    mantissa = value / 10.0 ** exponent
-    if minor and not (np.log10(high / low) < 2 and np.isclose(mantissa, (2, 5)).any()):
-        return ""
-    if -3 <= exponent <= 3:
-        return f"{value:g}"
-    return f"{round(mantissa):d}e{exponent}".replace("-", "\N{MINUS SIGN}")
-
-
-def log_scale(ax):
-    """Log y axis whose tick labels draw in the Korean font (see :func:`tick_label`)."""
-    ax.set_yscale("log")
-    for minor, axis_formatter in ((False, ax.yaxis.set_major_formatter),
-                                  (True, ax.yaxis.set_minor_formatter)):
-        axis_formatter(FuncFormatter(
-            lambda value, _pos, minor=minor: tick_label(value, *sorted(ax.get_ylim()), minor)))
 
 
 def plot_histories(histories, keys=("loss", "val_acc"), suptitle=None, logy=(), titles=None,
@@ -54,7 +27,7 @@ def plot_histories(histories, keys=("loss", "val_acc"), suptitle=None, logy=(), 
             values = history[key]
             ax.plot(np.arange(1, len(values) + 1), values, label=label)
         if key in logy:
-            log_scale(ax)
+            ax.set_yscale("log")
         ax.set_title(titles.get(key, key))
         ax.set_xlabel("에포크")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

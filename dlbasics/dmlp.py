@@ -80,9 +80,12 @@ class DMLP:
         self.L = len(self.U)
         if list(self.U) != list(range(1, self.L + 1)):
             raise ValueError(f"U must have the keys 1..L, got {list(U)}")
-        for l in range(2, self.L + 1):
-            expected = self.U[l - 1].shape[0] + 1
-            if self.U[l].ndim != 2 or self.U[l].shape[1] != expected:
+        for l in range(1, self.L + 1):
+            if self.U[l].ndim != 2 or self.U[l].shape[1] < 2:
+                raise ValueError(f"U^{l} must be a matrix of shape (n_{l}, n_{l - 1} + 1) with "
+                                 f"the bias in column 0, got shape {self.U[l].shape}")
+            expected = self.U[l - 1].shape[0] + 1 if l > 1 else self.U[l].shape[1]
+            if self.U[l].shape[1] != expected:
                 raise ValueError(f"U^{l} must have shape (n_{l}, n_{l - 1} + 1) = "
                                  f"(n_{l}, {expected}), got {self.U[l].shape}")
         if loss not in LOSSES:
@@ -114,9 +117,11 @@ class DMLP:
 
     @property
     def num_parameters(self):
+        """Number of weights u_ji^l, biases included: Σ_l n_l (n_{l-1} + 1)."""
         return sum(Ul.size for Ul in self.U.values())
 
     def copy(self):
+        """A DMLP with copies of the weights (training one does not change the other)."""
         return DMLP({l: Ul.copy() for l, Ul in self.U.items()}, self.hidden, self.output,
                     self.loss_name)
 
@@ -205,7 +210,7 @@ class DMLP:
         o = z[L][1:]
         delta = {l: np.zeros(n[l], dU[l].dtype) for l in range(1, L + 1)}
         # 14행: 오류 역전파의 단계 1, 그레이디언트 계산
-        for k in range(1, n[L] + 1):  # 15행, 식 (4.6)
+        for k in range(1, n[L] + 1):  # 15행, 식 (4.6); softmax + 교차 엔트로피는 τ'_L 자리에 1
             tau_grad = 1 if self.output == "softmax" else self.tau_L_grad(s[L][k - 1])
             delta[L][k - 1] = tau_grad * (y[k - 1] - o[k - 1])
         for k in range(1, n[L] + 1):  # 16행

@@ -53,11 +53,9 @@ def standardize(train, *others):
 
 
 def show_signed(images, titles=None, ncols=10, size=1.2, suptitle=None):
-    """``show_images`` with a red (+) / white (0) / blue (−) scale centred at 0 in every image,
-    for weights and filter responses. images: (n, H, W). Returns the figure."""
-    images = [np.asarray(img).squeeze() for img in images]
-    fig = show_images(images, titles, ncols=ncols, cmap="RdBu_r", size=size, suptitle=suptitle)
-    for ax, img in zip(fig.axes, images, strict=False):
-        limit = float(np.abs(img).max()) or 1.0
-        ax.images[0].set_clim(-limit, limit)
-    return fig
+    """``show_images`` on one red (+) / white (0) / blue (−) scale centred at 0 and shared by
+    all images, so that their strengths compare; for weights and filter responses.
+    images: (n, H, W) or (n, 1, H, W). Returns the figure."""
+    limit = max(float(np.abs(np.asarray(img)).max()) for img in images) or 1.0
+    return show_images(images, titles, ncols=ncols, cmap="RdBu_r", size=size,
+                       suptitle=suptitle, vmin=-limit, vmax=limit)

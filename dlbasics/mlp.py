@@ -25,14 +25,16 @@ def mlp(sizes, activation="relu", init=None, dropout=0.0):
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
     layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        linear = nn.Linear(n_in, n_out)
+    for l in range(1, len(sizes)):
+        linear = nn.Linear(sizes[l - 1], sizes[l])
         INITS[init](linear.weight)
         nn.init.zeros_(linear.bias)
-        layers += [linear, ACTIVATION_MODULES[activation]()]
-        if dropout:
-            layers.append(nn.Dropout(dropout))
-    return nn.Sequential(*layers[:-2 if dropout else -1])
+        layers.append(linear)
+        if l < len(sizes) - 1:  # hidden layer: activation, then dropout
+            layers.append(ACTIVATION_MODULES[activation]())
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
 
 
 def deep_mlp(depth, activation, width=64, in_features=784, out_features=10, init=None):

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .train import as_tensors, fit
+from .train import fit
 
 
 def augment(X, rng, noise_std=0.05, max_shift=2.0, max_degrees=15.0):
@@ -49,9 +49,8 @@ def enlarge(X, y, copies, rng, **augment_kwargs):
 
 @torch.no_grad()
 def predict_proba(net, X, batch_size=1000):
-    """softmax outputs of ``net`` in eval mode: (N, c) NumPy array."""
-    device = next(net.parameters()).device
-    X = as_tensors(X, np.zeros(len(X)), device)[0]
+    """softmax outputs of ``net`` in eval mode for X: (N, ...) -> (N, c) NumPy array."""
+    X = torch.as_tensor(np.asarray(X, dtype=np.float32), device=next(net.parameters()).device)
     was_training = net.training
     net.eval()
     probs = torch.cat([torch.softmax(net(X[i:i + batch_size]), dim=1)

@@ -11,13 +11,13 @@ import torch
 from matplotlib.ticker import MaxNLocator
 from torch import nn
 
-from .curves import log_scale
 from .mlp import deep_mlp
 
 
 def gradient_norms(net, X, y):
-    """‖∂J/∂W^l‖ (Frobenius) of every nn.Linear, first layer first, for cross entropy J on
-    X: (N, in_features) and integer labels y: (N,). Returns a NumPy array of length L."""
+    """‖∂J/∂U^l‖ (Frobenius) of every nn.Linear, first layer first, for cross entropy J on
+    X: (N, in_features) and integer labels y: (N,). U^l = [bias | weight] as in the note, so
+    the bias gradient counts too. Returns a NumPy array of length L."""
     param = next(net.parameters())
     X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
     y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=param.device)
@@ -27,7 +27,8 @@ def gradient_norms(net, X, y):
     net.zero_grad()
     nn.functional.cross_entropy(net(X), y).backward()
     linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
-    return np.array([m.weight.grad.norm().item() for m in linears])
+    return np.array([torch.cat([m.bias.grad[:, None], m.weight.grad], dim=1).norm().item()
+                     for m in linears])
 
 
 def plot_gradient_norms(norms, ax=None, title="층별 그레이디언트 크기 (초기화 직후)"):
@@ -36,7 +37,7 @@ def plot_gradient_norms(norms, ax=None, title="층별 그레이디언트 크기 
         _, ax = plt.subplots(figsize=(6, 3.5))
     for label, values in norms.items():
         ax.plot(np.arange(1, len(values) + 1), values, "o-", label=label)
-    log_scale(ax)
+    ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("층 l (1 = 입력 쪽)")
     ax.set_ylabel(r"$\|\partial J / \partial U^l\|$")

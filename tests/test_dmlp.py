@@ -81,6 +81,8 @@ def test_bad_weights_and_settings_are_rejected_with_the_expected_shape():
     U = init_weights([4, 3, 2], np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"U\^2 must have shape \(n_2, n_1 \+ 1\) = \(n_2, 4\)"):
         DMLP({1: U[1], 2: U[2][:, :3]})
+    with pytest.raises(ValueError, match=r"U\^1 must be a matrix .* got shape \(5,\)"):
+        DMLP({1: U[1][0], 2: U[2]})
     with pytest.raises(ValueError, match="keys 1..L"):
         DMLP({0: U[1], 1: U[2]})
     with pytest.raises(ValueError, match="softmax"):

@@ -51,9 +51,12 @@ def test_standardize_uses_the_training_statistics():
     np.testing.assert_allclose(test_s, (test - train.mean(0)) / (train.std(0) + 1e-8))
 
 
-def test_show_signed_centres_the_colour_scale_at_zero():
+def test_show_signed_shares_one_colour_scale_centred_at_zero():
     use_korean_font()
     fig = show_signed([np.array([[-1.0, 3.0], [0.0, 1.0]]), np.zeros((2, 2))], titles=["a", "b"])
-    assert fig.axes[0].images[0].get_clim() == (-3.0, 3.0)
-    assert fig.axes[1].images[0].get_clim() == (-1.0, 1.0)
+    assert [ax.images[0].get_clim() for ax in fig.axes[:2]] == [(-3.0, 3.0), (-3.0, 3.0)]
+    assert fig.axes[0].images[0].get_cmap().name == "RdBu_r"
+    plt.close(fig)
+    fig = show_signed(np.zeros((2, 1, 3, 3)))  # all zero: a valid scale all the same
+    assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
     plt.close(fig)

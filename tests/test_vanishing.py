@@ -23,7 +23,10 @@ def test_gradient_norms_has_one_entry_per_layer_and_matches_autograd():
     net = deep_mlp(4, "relu", width=16, in_features=50)
     norms = gradient_norms(net, X, y)
     assert norms.shape == (4,)
-    assert norms[-1] == pytest.approx(net[-1].weight.grad.norm().item())
+    last = net[-1]
+    dU = torch.cat([last.bias.grad[:, None], last.weight.grad], dim=1)  # U^L = [bias | weight]
+    assert norms[-1] == pytest.approx(dU.norm().item())
+    assert norms[-1] > last.weight.grad.norm().item()  # the bias gradient counts
 
 
 def test_sigmoid_gradients_vanish_and_relu_gradients_do_not():
