@@ -66,25 +66,44 @@ def _equal(got, expected):
     return bool(got == expected)
 
 
+def _sequence_difference(got, expected):
+    """For two sequences, a Korean sentence naming their first difference; else ""."""
+    if not (isinstance(got, (tuple, list)) and isinstance(expected, (tuple, list))):
+        return ""
+    if len(got) != len(expected):
+        return f" 길이가 다릅니다: 기대 {len(expected)}개, 실제 {len(got)}개."
+    index = next(i for i, (g, e) in enumerate(zip(got, expected, strict=True))
+                 if not _equal(g, e))
+    return (f" 처음 다른 곳은 [{index}]번째 원소입니다: 기대 {_fmt(expected[index])}, "
+            f"실제 {_fmt(got[index])}.")
+
+
 def check_value(name, got, expected):
     """Exact comparison for integers, shapes (tuples) and other plain values.
 
-    Tuples and lists compare element by element, so ``(6, 28, 28)`` equals ``[6, 28, 28]``.
+    Tuples and lists compare element by element, so ``(6, 28, 28)`` equals ``[6, 28, 28]``;
+    for two sequences the message also names the first element that differs.
     """
     _not_returned(name, got)
-    if not _equal(_plain(got), _plain(expected)):
-        raise CheckError(f"{name}: 기대한 값은 {_fmt(expected)}인데, 실제 값은 {_fmt(got)}입니다.")
+    got, expected = _plain(got), _plain(expected)
+    if not _equal(got, expected):
+        raise CheckError(f"{name}: 기대한 값은 {_fmt(expected)}인데, 실제 값은 {_fmt(got)}입니다."
+                         + _sequence_difference(got, expected))
 
 
 def check_shape(name, got, expected):
-    """``got`` (an array or a shape tuple) must have shape ``expected``."""
+    """``got`` (an array, or a shape given as a tuple of ints) must have shape ``expected``."""
     _not_returned(name, got)
-    shape = _plain(tuple(got) if isinstance(got, (tuple, list)) else tuple(np.shape(got)))
+    is_shape = isinstance(got, (tuple, list)) and all(
+        isinstance(n, (int, np.integer)) for n in got)
+    shape = _plain(tuple(got) if is_shape else tuple(np.shape(got)))
     expected = tuple(expected)
     if shape == expected:
         return
     hint = ""
-    if len(shape) == len(expected) == 2 and shape == expected[::-1]:
+    if expected == ():
+        hint = " 숫자 하나(스칼라)여야 합니다: float(...)나 .item()을 확인하세요."
+    elif len(shape) == len(expected) == 2 and shape == expected[::-1]:
         hint = " 가로와 세로가 바뀌었습니다: 전치(transpose, .T)를 확인하세요."
     elif len(shape) != len(expected):
         hint = f" 차원 수가 다릅니다({len(expected)}차원이어야 합니다)."
@@ -95,6 +114,8 @@ def _as_float_array(name, got):
     _not_returned(name, got)
     if hasattr(got, "detach"):  # a torch tensor
         got = got.detach().cpu().numpy()
+    if isinstance(got, (str, bytes)):  # np.asarray("8.9", float) would accept a string
+        raise CheckError(f"{name}: 숫자여야 하는데 문자열 {got!r}입니다.")
     try:
         return np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -102,13 +123,21 @@ def _as_float_array(name, got):
 
 
 def _diagnose(got, expected):
-    """A Korean sentence guessing the usual mistake behind two different arrays of one shape."""
+    """A Korean sentence guessing the usual mistake behind two different arrays of one shape.
+
+    NaN or inf, a flipped sign, a transposed matrix, or a constant factor (such as a missing
+    1/t); the factor is only guessed for two or more numbers, as one number is always a
+    multiple of another.
+    """
     if not np.all(np.isfinite(got)):
         return "NaN 또는 무한대(inf)가 있습니다: 0으로 나누기나 exp의 넘침(overflow)을 확인하세요."
     if np.linalg.norm(expected) > 0 and rel_error(got, -expected) < 1e-6:
-        return "부호가 반대입니다: 식의 마이너스(−)를 확인하세요."
+        return "부호가 반대입니다: 식의 마이너스(−)나 커널·인덱스의 방향을 확인하세요."
+    if (expected.ndim == 2 and expected.shape[0] == expected.shape[1] > 1
+            and rel_error(got, expected.T) < 1e-6 and rel_error(expected, expected.T) > 1e-6):
+        return "전치된 값입니다: 행과 열이 바뀌었습니다(.T를 확인하세요)."
     norm2 = float(np.sum(expected * expected))
-    if norm2 > 0 and np.linalg.norm(got) > 0:
+    if expected.size > 1 and norm2 > 0 and np.linalg.norm(got) > 0:
         ratio = float(np.sum(got * expected)) / norm2
         if abs(ratio - 1) > 1e-3 and rel_error(got, ratio * expected) < 1e-6:
             return (f"기대값의 {ratio:.4g}배입니다: 평균을 내는 1/t(미니배치 크기)나 "
@@ -126,23 +155,25 @@ def check_close(name, got, expected, atol=1e-8, rtol=1e-5):
     check_shape(name, got, expected.shape)
     if np.allclose(got, expected, atol=atol, rtol=rtol):
         return
-    if got.ndim == 0:
-        raise CheckError(f"{name}: 기대한 값은 {_fmt(expected[()])}인데, "
-                         f"실제 값은 {_fmt(got[()])}입니다.")
     diff = np.abs(got - expected)
-    where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))),
-                             diff.shape)
-    message = (f"{name}: 값이 다릅니다. 가장 크게 다른 곳 {tuple(int(i) for i in where)}에서 "
-               f"기대 {_fmt(expected[where])}, 실제 {_fmt(got[where])} "
-               f"(차이 {_fmt(diff[where])}, 허용 오차 {_fmt(atol + rtol * abs(expected[where]))}).")
-    hint = _diagnose(got, expected)
-    raise CheckError(f"{message} {hint}".rstrip())
+    if got.ndim == 0:
+        message = (f"{name}: 기대한 값은 {_fmt(expected[()])}인데, 실제 값은 {_fmt(got[()])}입니다 "
+                   f"(차이 {_fmt(diff[()])}).")
+    else:
+        where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))),
+                                 diff.shape)
+        message = (f"{name}: 값이 다릅니다. 가장 크게 다른 곳 {tuple(int(i) for i in where)}에서 "
+                   f"기대 {_fmt(expected[where])}, 실제 {_fmt(got[where])} "
+                   f"(차이 {_fmt(diff[where])}, 허용 오차 "
+                   f"{_fmt(atol + rtol * abs(expected[where]))}).")
+    raise CheckError(f"{message} {_diagnose(got, expected)}".rstrip())
 
 
 def check_gradient(name, got, expected, tol=1e-6):
     """Two gradients agree when their relative error ‖a−b‖/(‖a‖+‖b‖) is at most ``tol``.
 
-    The message names the gradient, the relative error and the entry that differs most.
+    The message names the gradient, the relative error and the entry that differs most,
+    with the two values there and their difference.
     """
     got = _as_float_array(name, got)
     expected = np.asarray(expected, dtype=np.float64)
@@ -152,11 +183,11 @@ def check_gradient(name, got, expected, tol=1e-6):
         return
     diff = np.abs(np.nan_to_num(got - expected, nan=np.inf))
     where = np.unravel_index(int(np.argmax(diff)), diff.shape)
+    at = f"가장 크게 다른 곳 {tuple(int(i) for i in where)}에서 " if got.ndim else ""
     message = (f"그레이디언트 {name}: 상대 오차가 {error:.2e}로 기준({tol:.0e} 이하)보다 큽니다. "
-               f"가장 크게 다른 곳 {tuple(int(i) for i in where)}에서 "
-               f"기대 {_fmt(expected[where])}, 실제 {_fmt(got[where])}.")
-    hint = _diagnose(got, expected)
-    raise CheckError(f"{message} {hint}".rstrip())
+               f"{at}기대 {_fmt(expected[where])}, 실제 {_fmt(got[where])} "
+               f"(차이 {_fmt(diff[where])}).")
+    raise CheckError(f"{message} {_diagnose(got, expected)}".rstrip())
 
 
 def module_outputs(net, x, kinds):

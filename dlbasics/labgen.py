@@ -19,6 +19,7 @@ memory and fails when ``labs/`` is stale. ``--check`` does the same from the com
 
 import argparse
 import copy
+import json
 import re
 import sys
 from pathlib import Path
@@ -141,9 +142,20 @@ def make_lab(solution, name):
 
 
 def lab_text(solution_path):
-    """The exact text of the lab generated from ``solution_path``."""
+    """The exact text of the lab generated from ``solution_path``.
+
+    Raises ValueError when a cell of an nbformat 4.5+ solution has no id: nbformat would
+    invent a random one on every read, so the lab would never be current.
+    """
     solution_path = Path(solution_path)
-    solution = nbformat.read(solution_path, as_version=4)
+    text = solution_path.read_text(encoding="utf-8")
+    raw = json.loads(text)
+    missing = [index for index, cell in enumerate(raw.get("cells", [])) if "id" not in cell]
+    if (raw.get("nbformat"), raw.get("nbformat_minor", 0)) >= (4, 5) and missing:
+        raise ValueError(f"{solution_path}: cells {missing} have no id; execute the solution "
+                         "with `python -m dlbasics.nbtools` (or nbformat.validator.normalize) "
+                         "so that every cell keeps one id, then run `make labs`")
+    solution = nbformat.reads(text, as_version=4)
     text = nbformat.writes(make_lab(solution, solution_path.stem))
     return text if text.endswith("\n") else text + "\n"
 

@@ -32,6 +32,16 @@ def test_check_value_accepts_equal_values(got, expected):
     checks.check_value("값", got, expected)
 
 
+def test_check_value_names_the_first_difference_of_two_sequences():
+    note = [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (120, 1, 1)]
+    got = [(6, 28, 28), (6, 14, 14), (16, 12, 12), (16, 6, 6), (120, 2, 2)]
+    with pytest.raises(CheckError, match=r"처음 다른 곳은 \[2\]번째 원소입니다: "
+                                         r"기대 \(16, 10, 10\), 실제 \(16, 12, 12\)"):
+        checks.check_value("모양", got, note)
+    with pytest.raises(CheckError, match="길이가 다릅니다: 기대 5개, 실제 4개"):
+        checks.check_value("모양", note[:4], note)
+
+
 @pytest.mark.parametrize("got, expected, text", [
     (27, 28, "기대한 값은 28인데, 실제 값은 27입니다"),
     (np.int64(5), 6, "실제 값은 5입니다"),
@@ -53,6 +63,10 @@ def test_none_means_a_missing_return():
 def test_check_shape_reports_both_shapes_and_a_transpose():
     checks.check_shape("S", np.zeros((5, 10)), (5, 10))
     checks.check_shape("S", (5, 10), (5, 10))
+    checks.check_shape("S", torch.Size([5, 10]), (5, 10))
+    checks.check_shape("S", [[1.0, 2.0], [3.0, 4.0]], (2, 2))  # nested lists are arrays
+    with pytest.raises(CheckError, match=r"기대 \(\), 실제 \(1,\)\. 숫자 하나\(스칼라\)"):
+        checks.check_shape("loss", np.array([0.5]), ())
     with pytest.raises(CheckError, match=r"기대 \(5, 10\), 실제 \(10, 5\).*전치"):
         checks.check_shape("S", np.zeros((10, 5)), (5, 10))
     with pytest.raises(CheckError, match="차원 수가 다릅니다"):
@@ -80,7 +94,31 @@ def test_check_close_scalar_message():
 
 def test_check_close_rejects_non_numbers():
     with pytest.raises(CheckError, match="숫자 배열이어야"):
-        checks.check_close("o", "abc", 1.0)
+        checks.check_close("o", {"a": 1}, 1.0)
+    with pytest.raises(CheckError, match="숫자여야 하는데 문자열 '8.9'입니다"):
+        checks.check_close("s(i)", "8.9", 8.9)  # np.asarray would turn it into 8.9
+
+
+def test_check_close_scalar_gives_the_difference_and_a_flipped_sign():
+    with pytest.raises(CheckError, match=r"기대한 값은 2인데, 실제 값은 -2입니다 \(차이 4\)\. "
+                                         "부호가 반대"):
+        checks.check_close("계단", -2.0, 2.0)
+    with pytest.raises(CheckError) as info:
+        checks.check_close("s(i)", 8.6, 8.9)
+    assert "배입니다" not in str(info.value), "one number is always a multiple of another"
+    with pytest.raises(CheckError) as info:
+        checks.check_gradient("db", np.array([3.0]), np.array([1.0]))
+    assert "배입니다" not in str(info.value)
+
+
+def test_a_transposed_square_matrix_is_named():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(CheckError, match="전치된 값입니다"):
+        checks.check_gradient("dU", expected.T, expected)
+    symmetric = np.array([[1.0, 2.0], [2.0, 5.0]])
+    with pytest.raises(CheckError) as info:
+        checks.check_close("A", symmetric + 1, symmetric)
+    assert "전치" not in str(info.value)
 
 
 def test_diagnoses_sign_factor_and_nan():
@@ -96,7 +134,8 @@ def test_diagnoses_sign_factor_and_nan():
 def test_check_gradient_reports_the_relative_error():
     expected = np.array([1.0, 2.0, 3.0])
     checks.check_gradient("dU^1", expected + 1e-9, expected)
-    pattern = r"그레이디언트 dU\^1: 상대 오차가 .*e-0.*로 기준\(1e-06 이하\)보다 큽니다.*\(2,\)"
+    pattern = (r"그레이디언트 dU\^1: 상대 오차가 .*e-0.*로 기준\(1e-06 이하\)보다 큽니다\. "
+               r"가장 크게 다른 곳 \(2,\)에서 기대 3, 실제 3.3 \(차이 0.3\)")
     with pytest.raises(CheckError, match=pattern):
         checks.check_gradient("dU^1", expected + np.array([0.0, 0.0, 0.3]), expected, tol=1e-6)
     with pytest.raises(CheckError, match="모양"):

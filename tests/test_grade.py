@@ -1,18 +1,22 @@
 """The grader gives every point earned and no other, and survives broken submissions.
 
 Grading runs notebooks, so the solutions and the untouched labs are each graded once per
-session (fixtures), and the broken submissions are built from the quick lab 5 (home test)
-or from a tiny toy lab that does not import torch.
+session (fixtures), the broken lab-5 submissions share one grading run, and the kernel's
+failure modes use a tiny toy lab that does not import torch.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
+from nbclient.exceptions import CellExecutionComplete
 
 from dlbasics import grade as grader
 from dlbasics.grade import grade
@@ -44,32 +48,37 @@ def test_every_solution_gets_full_marks(solution_results):
         assert result.error is None and not failed, f"{result.notebook}: {failed}"
         assert result.score == result.max_score > 0
         assert len(result.questions) >= 3
+        assert result.warnings == [], "the provided cells are never flagged"
 
 
 def test_every_untouched_lab_gets_zero_with_a_not_implemented_message(lab_results):
     for result in lab_results:
-        assert result.error is None
+        assert result.error is None and result.warnings == []
         assert result.score == 0 and result.max_score > 0
         for q in result.questions:
             assert not q.passed and q.points == 0
             assert "NotImplementedError" in q.message, f"{result.notebook} {q.id}: {q.message}"
 
 
-# Submissions built from lab 5: its solution, with one answer or check cell changed.
+# Submissions built from lab 5: its solution, with answer or check cells changed.
 
-def edited(path, changes, deleted=()):
+def cell_index(nb, grade_id):
+    return next(i for i, c in enumerate(nb.cells)
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def edited(path, changes=None, deleted=()):
     """The notebook at ``path`` with cells (by grade_id) replaced or deleted."""
     nb = nbformat.read(path, as_version=4)
-    cells = []
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in deleted:
-            continue
-        if grade_id in changes:
-            cell.source = changes[grade_id]
-        cells.append(cell)
-    nb.cells = cells
+    for grade_id, source in (changes or {}).items():
+        nb.cells[cell_index(nb, grade_id)].source = source
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                not in deleted]
     return nb
+
+
+def copy_of(cell):
+    return nbformat.from_dict(json.loads(json.dumps(cell)))
 
 
 def save(nb, path):
@@ -78,30 +87,58 @@ def save(nb, path):
 
 
 def snapshot(folder):
-    return {p.name: p.read_bytes() for p in folder.iterdir()}
+    """Every file in ``folder`` with its bytes and modification time."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def with_a_copied_check(nb):
+    """A copy of a check cell placed before its answer (the original stays below it)."""
+    copy = copy_of(nb.cells[cell_index(nb, "conv_output_size_check")])
+    copy.id = "copied-check"  # JupyterLab gives a pasted cell a new id
+    nb.cells.insert(cell_index(nb, "conv_output_size_answer"), copy)
+    return nb
+
+
+def save_with_junk(nb, path):
+    """Write ``nb`` with malformed cells, as a careless tool might, before the setup cell."""
+    data = json.loads(nbformat.writes(nb))
+    data["cells"][3:3] = [{"cell_type": "code", "metadata": {}},  # no source
+                          {"cell_type": "code", "source": ["z = ", "1\n"], "metadata": []},
+                          {"cell_type": "code", "source": "y = 2",
+                           "metadata": {"nbgrader": {"grade_id": ["not", "a", "string"]}}},
+                          "not a cell"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def with_an_answer_after_its_check(nb):
+    answer = nb.cells.pop(cell_index(nb, "lenet5_shapes_answer"))
+    nb.cells.insert(cell_index(nb, "lenet5_shapes_check") + 1, answer)
+    return nb
 
 
 @pytest.fixture(scope="module")
 def broken_results(tmp_path_factory):
-    """One grading run over a non-notebook and three broken lab-5 submissions, in order."""
+    """One grading run over a non-notebook and broken lab-5 submissions, in order."""
     folder = tmp_path_factory.mktemp("submissions")
     solution = ROOT / "solutions" / f"{HOME_TEST}.ipynb"
     (folder / "essay.txt").write_text("제 답은 …", encoding="utf-8")
     paths = [
         folder / "essay.txt",
-        save(edited(solution, {"conv2d_answer": "while True:\n    pass"}),
+        save(edited(solution, {"conv2d_answer": "while True:\n    pass",
+                               "conv1d_answer": "def conv1d_at(z, u, i, b=0.0:\n    return 0"}),
              folder / f"kim_{HOME_TEST}.ipynb"),
-        save(edited(solution, {"conv1d_answer": "def conv1d_at(z, u, i, b=0.0:\n    return 0"}),
-             folder / f"lee_{HOME_TEST}.ipynb"),
-        save(edited(solution, {"params_check": "pass",
-                               "params_answer": "def fc_params(*args, **kw):\n    return 0\n\n"
-                                                "def conv_params(*args, **kw):\n    return 0"},
-                    deleted={"conv1d_check"}),
+        save_with_junk(with_a_copied_check(with_an_answer_after_its_check(edited(
+            solution, {"params_check": "pass",
+                       "params_answer": "def fc_params(*args, **kw):\n    return 0\n\n"
+                                        "def conv_params(*args, **kw):\n    return 0"},
+            deleted={"conv1d_check"}))),
              folder / f"park_{HOME_TEST}.ipynb"),
+        save(nbformat.v4.new_notebook(), folder / f"choi_{HOME_TEST}.ipynb"),
     ]
     before = snapshot(folder)
-    results = grade(paths, cell_timeout=10)
-    assert snapshot(folder) == before, "the grader wrote next to the submissions"
+    results = grade(paths, cell_timeout=5)
+    assert snapshot(folder) == before, "the grader touched or wrote next to the submissions"
     return results
 
 
@@ -112,31 +149,39 @@ def test_grading_goes_on_after_a_file_that_is_not_a_notebook(broken_results):
     assert [r.lab for r in broken_results[1:]] == [HOME_TEST] * 3
 
 
-def test_an_endless_loop_is_stopped_and_the_rest_is_graded(broken_results):
+def test_an_endless_loop_and_a_syntax_error_cost_only_their_questions(broken_results):
     questions = by_id(broken_results[1])
-    assert not questions["conv2d_check"]["passed"]
     assert "시간초과" in questions["conv2d_check"]["message"]
-    assert questions["params_check"]["passed"] and questions["lenet5_params_check"]["passed"]
-    assert broken_results[1].score == broken_results[1].max_score - 2
-
-
-def test_a_syntax_error_costs_only_its_question(broken_results):
-    questions = by_id(broken_results[2])
-    assert not questions["conv1d_check"]["passed"]
     assert "SyntaxError" in questions["conv1d_check"]["message"]
-    assert sum(q["passed"] for q in questions.values()) == len(questions) - 1
-    assert broken_results[2].score == broken_results[2].max_score - 2
+    assert not questions["conv2d_check"]["passed"] and not questions["conv1d_check"]["passed"]
+    assert sum(q["passed"] for q in questions.values()) == len(questions) - 2
+    assert broken_results[1].score == broken_results[1].max_score - 4
 
 
-def test_deleted_and_edited_check_cells(broken_results):
-    questions = by_id(broken_results[3])
+def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
+    result = broken_results[2]
+    questions = by_id(result)
+    assert result.error is None and len(questions) == 6
     assert questions["conv1d_check"]["points"] == 0
     assert "검사 칸이 없습니다" in questions["conv1d_check"]["message"]
     # The emptied check cell is put back from the solution, so the wrong answer is caught.
     assert not questions["params_check"]["passed"]
     assert "fc_params(8, 8, bias=False)" in questions["params_check"]["message"]
     assert not questions["lenet5_params_check"]["passed"]  # it uses the wrong conv_params
-    assert broken_results[3].score == broken_results[3].max_score - 6
+    shapes = questions["lenet5_shapes_check"]["message"]
+    assert shapes.startswith("NameError") and "lenet5_shapes_answer" in shapes
+    assert "검사 칸보다 뒤에 있습니다" in shapes
+    # The copy above the answer fails (NameError); the original below it passes.
+    copied = questions["conv_output_size_check"]
+    assert copied["passed"] and copied["message"] == "통과 (같은 검사 칸이 2개 있습니다)"
+    assert questions["conv2d_check"]["passed"]  # the malformed cells cost nothing
+    assert result.score == result.max_score - 8
+
+
+def test_an_empty_notebook_scores_zero_without_a_kernel(broken_results):
+    empty = broken_results[3]
+    assert empty.error is None and empty.score == 0 and empty.max_score == 12
+    assert all("검사 칸이 없습니다" in q.message for q in empty.questions)
 
 
 HARD_CODED = {
@@ -158,15 +203,29 @@ HARD_CODED = {
 }
 
 
-def test_hard_coded_visible_answers_fail_the_hidden_tests(tmp_path):
-    lab = ROOT / "labs" / f"{HOME_TEST}.ipynb"
-    path = save(edited(lab, HARD_CODED), tmp_path / f"{HOME_TEST}.ipynb")
-    # Against the lab's own check cells (no hidden tests) the answers look right ...
-    visible = grade([path], solutions_dir=ROOT / "labs")[0]
-    hidden = grade([path])[0]
-    assert visible.score == visible.max_score, [q.message for q in visible.questions]
+def run_visible_checks(nb):
+    """Run ``nb``'s code up to its last check cell in this process, as the grader would
+    without hidden tests: an ungraded cell may fail, a check cell must not."""
+    graded = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")]
+    namespace = {"__name__": "__lab__"}
+    for index, cell in enumerate(nb.cells[:graded[-1] + 1]):
+        if cell.cell_type != "code":
+            continue
+        try:
+            exec(cell.source, namespace)
+        except Exception:
+            if index in graded:
+                raise
+
+
+def test_hard_coded_visible_answers_fail_the_hidden_tests(tmp_path, capsys):
+    lab = edited(ROOT / "labs" / f"{HOME_TEST}.ipynb", HARD_CODED)
+    # Against the lab's own check cells the answers look right ...
+    run_visible_checks(lab)
+    assert capsys.readouterr().out.count("✔ 통과") == len(HARD_CODED)
     # ... and the hidden tests in the solution catch every one of them.
-    assert hidden.score == 0
+    hidden = grade([save(lab, tmp_path / f"{HOME_TEST}.ipynb")])[0]
+    assert hidden.score == 0 and len(hidden.questions) == len(HARD_CODED)
     for q in hidden.questions:
         assert q.message and "NotImplementedError" not in q.message
 
@@ -249,20 +308,68 @@ def test_the_whole_notebook_has_a_time_limit(toy):
     assert "전체의 시간 제한" in questions["q3"]["message"]
 
 
-def test_command_line_json_is_one_object(toy):
-    path = toy_submission(toy, "toy_kim.ipynb", "import os\nos.system('echo noise')")
+def grader_can_be_hidden():
+    """Whether the grader's /proc entries are closed to its kernels: not as root, unless the
+    test drops root's capabilities with setpriv."""
+    return sys.platform.startswith("linux") and (os.geteuid() != 0 or shutil.which("setpriv"))
+
+
+def unruly_cells(pids):
+    """Cells that write around the kernel, flood it and leave processes behind."""
+    cells = [
+        "import os, subprocess, sys, threading, time\n"
+        "os.write(1, b'{\"not\": \"json\"}\\n'); os.write(2, b'noise\\n')\n"
+        "sys.__stdout__.write('more noise\\n'); sys.__stdout__.flush()\n"
+        "os.system('echo from a shell')",
+        "for _ in range(10):\n    print('x' * 1_000_000)\n"
+        f"print('y' * {2 * grader.MAX_IOPUB_MESSAGE})  # dropped unread",
+        "def note(pid):\n"
+        f"    with open({str(pids)!r}, 'a') as f:\n        print(pid, file=f)\n"
+        "note(subprocess.Popen(['sleep', '301'], start_new_session=True).pid)\n"
+        "note(subprocess.Popen(['sleep', '302'], env={}).pid)\n"
+        "threading.Thread(target=lambda: time.sleep(303)).start()\n"
+        "if os.fork() == 0:  # a daemon: fork, new session, fork again\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n        note(os.getpid())\n        time.sleep(304)\n"
+        "    os._exit(0)\n"
+        f"while len(open({str(pids)!r}).read().split()) < 3:  # the daemon has noted its pid\n"
+        "    time.sleep(0.02)",
+    ]
+    if grader_can_be_hidden():
+        cells.append("try:\n    with open(f'/proc/{os.getppid()}/fd/1', 'w') as out:\n"
+                     "        out.write('hijacked')\nexcept OSError:\n    pass")
+    return cells
+
+
+def test_command_line_json_is_one_object_and_no_process_survives(toy):
+    pids = toy / "pids.txt"
+    path = toy_submission(toy, "toy_kim.ipynb", *unruly_cells(pids))
     (toy / "notes.txt").write_text("not a notebook")
-    run = subprocess.run(
-        [sys.executable, "-m", "dlbasics.grade", str(path), str(toy / "notes.txt"), "--json",
-         "--solutions", str(toy / "solutions"), "--timeout", "30"],
-        capture_output=True, text=True, check=True, cwd=ROOT)
+    command = [sys.executable, "-m", "dlbasics.grade", str(path), str(toy / "notes.txt"),
+               "--json", "--solutions", str(toy / "solutions"), "--timeout", "30"]
+    if os.geteuid() == 0 and grader_can_be_hidden():  # root could write to /proc/<pid>/fd
+        command = ["setpriv", "--bounding-set", "-all", "--inh-caps", "-all", *command]
+    run = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     report = json.loads(run.stdout)
     assert list(report) == ["results"]
     first, second = report["results"]
-    assert {"notebook", "score", "max_score", "questions"} <= set(first)
-    assert first["score"] == first["max_score"] == 3
+    assert set(first) == {"notebook", "lab", "score", "max_score", "questions", "error",
+                          "warnings", "seconds"}
+    assert first["score"] == first["max_score"] == 3 and first["error"] is None
     assert set(first["questions"][0]) == {"id", "points", "max_points", "passed", "message"}
+    assert "프로세스와 신호(fork, signal, ctypes, subprocess)" in first["warnings"]
     assert second["error"] and second["score"] == 0
+    noted = [int(line) for line in pids.read_text().split()]
+    assert len(noted) == 3
+    time.sleep(0.2)
+    assert [p for p in noted if running(p)] == [], "processes of the submission still run"
+
+
+def running(pid):
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_command_line_table_and_help(toy, capsys):
@@ -278,6 +385,9 @@ def test_command_line_table_and_help(toy, capsys):
         assert option in help_text
     with pytest.raises(SystemExit):
         grader.main([str(path), "--lab", "nope", "--solutions", str(toy / "solutions")])
+    with pytest.raises(SystemExit):
+        grader.main([str(path), "--timeout", "0"])
+    assert "at least 1 second" in capsys.readouterr().err
 
 
 # The pieces, without a kernel.
@@ -288,9 +398,11 @@ def test_match_lab_prefers_metadata_then_the_longest_name():
     assert grader.match_lab(nb, "anything.ipynb", names) == "lab1_dmlp"
     assert grader.match_lab(None, "kim_lab1_dmlp_extra (1).ipynb", names) == "lab1_dmlp_extra"
     assert grader.match_lab(nbformat.v4.new_notebook(), "essay.ipynb", names) is None
+    odd = nbformat.from_dict({"cells": [], "metadata": {"dlbasics": {"lab": ["x"]}}})
+    assert grader.match_lab(odd, "lab1_dmlp.ipynb", names) == "lab1_dmlp"
 
 
-def test_assemble_restores_check_cells_and_scores_the_first_copy(toy):
+def test_assemble_restores_check_cells_and_keeps_every_copy(toy):
     solution = nbformat.read(toy / "solutions" / "toy.ipynb", as_version=4)
     submission = make_lab(solution, "toy")
     submission.cells[1].source = "pass  # 학생이 지운 검사"
@@ -301,27 +413,98 @@ def test_assemble_restores_check_cells_and_scores_the_first_copy(toy):
                                                  'raise NotImplementedError("아직 풀지 않았습니다: '
                                                  '이 빈칸을 채우세요")', "assert x == 1"]
     assert run.cells[-1].source == "assert x == 1"
-    assert positions == {"q1": 1, "q2": 2, "q3": 3}
-
-
-def copy_of(cell):
-    return nbformat.from_dict(json.loads(json.dumps(cell)))
+    assert positions == {"answer": [0], "q1": [1, 4], "q2": [2], "q3": [3]}
 
 
 def test_score_explains_a_name_error_by_the_cell_before(toy):
     solution = nbformat.read(toy / "solutions" / "toy.ipynb", as_version=4)
     outcomes = ["NotImplementedError: 아직", "NameError: name 'x' is not defined", None]
-    questions = grader.score(solution, outcomes, {"q1": 1, "q2": 2})
+    questions = grader.score(solution, outcomes, {"answer": [0], "q1": [1], "q2": [2]})
     assert [q.points for q in questions] == [0, 1, 0]
     assert questions[0].message == ("NameError: name 'x' is not defined "
                                     "(앞 칸의 오류: NotImplementedError: 아직)")
     assert "검사 칸이 없습니다" in questions[2].message
 
 
-def test_the_kernel_sees_the_book_and_one_thread(monkeypatch):
+def test_score_passes_a_copied_check_once_and_points_at_a_late_answer(toy):
+    solution = nbformat.read(toy / "solutions" / "toy.ipynb", as_version=4)
+    outcomes = ["NameError: name 'x' is not defined", None, "AssertionError", "AssertionError",
+                None]
+    questions = grader.score(solution, outcomes, {"q1": [0, 4], "answer": [1], "q2": [2, 3]})
+    assert [q.points for q in questions] == [1, 0, 0]
+    assert questions[0].message == "통과 (같은 검사 칸이 2개 있습니다)"
+    assert questions[1].message == "AssertionError (같은 검사 칸이 2개 있습니다)"
+    late = grader.score(solution, ["NameError: x", None, None], {"q1": [0], "answer": [1]})
+    assert "답 칸 answer이(가) 이 검사 칸보다 뒤에 있습니다" in late[0].message
+    gone = grader.score(solution, ["NameError: x"], {"q1": [0]})
+    assert "답 칸 answer이(가) 없습니다" in gone[0].message
+
+
+def test_messages_are_short_and_printable():
+    assert grader._shorten("a" * 5000, 100) == "a" * 99 + "…"
+    text = grader._shorten("bad \udcff surrogate")
+    assert text == "bad \\udcff surrogate" and text.encode("utf-8")
+    reply = {"content": {"status": "error", "ename": "ValueError", "evalue": "y" * 10**6}}
+    assert len(grader._message(reply, 1)) == grader.MAX_MESSAGE_CHARS
+
+
+def test_code_cells_tolerates_malformed_cells():
+    nb = {"cells": [{"cell_type": "code", "source": ["a = ", "1\n", 2], "metadata": []},
+                    {"cell_type": "code"}, "text", {"cell_type": "markdown", "source": "x"},
+                    {"cell_type": "code", "source": 7,
+                     "metadata": {"nbgrader": {"grade_id": "q1"}}}]}
+    assert grader.code_cells(nb) == [(None, "a = 1\n"), (None, ""), ("q1", "")]
+
+
+def test_suspicious_code_is_flagged_only_in_the_students_own_cells(toy):
+    solution = nbformat.read(toy / "solutions" / "toy.ipynb", as_version=4)
+    submission = make_lab(solution, "toy")
+    submission.cells[0].source = "x = 1  # net.eval(), torch.compile(f), re.compile('a')"
+    assert grader.suspicious_code(submission, solution) == []
+    submission.cells[0].source = ("get_ipython().input_transformers_cleanup.append(f)\n"
+                                  "checks.check_close = lambda *a: None\nexec(code)")
+    assert grader.suspicious_code(submission, solution) == [label for label, _ in
+                                                            grader.SUSPICIOUS[:3]]
+    submission.cells[1].source = "import subprocess"  # a check cell: replaced, not read
+    assert len(grader.suspicious_code(submission, solution)) == 3
+
+
+def test_the_output_of_a_cell_is_not_kept():
+    client = grader._GradingClient(nbformat.v4.new_notebook())
+    cell = nbformat.v4.new_code_cell("print('x')")
+    stream = {"msg_type": "stream", "content": {"name": "stdout", "text": "x" * 10**6},
+              "parent_header": {"msg_id": "m"}, "header": {"msg_type": "stream"}}
+    assert client.process_message(stream, cell, 0) is None and cell.outputs == []
+    with pytest.raises(CellExecutionComplete):
+        client.process_message({"msg_type": "status", "content": {"execution_state": "idle"}},
+                               cell, 0)
+
+
+def test_the_kernel_is_this_python_whatever_kernelspecs_say():
+    spec = grader._PythonKernelSpecs().get_kernel_spec("python3")
+    assert spec.argv[:3] == [sys.executable, "-m", "ipykernel_launcher"]
+
+
+def test_the_kernel_environment_is_minimal_and_fresh(monkeypatch, tmp_path):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "2")
-    env = grader.kernel_env()
+    monkeypatch.setenv("GITHUB_TOKEN", "secret")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    env = grader.kernel_env(tmp_path, "tag123")
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
     assert env["OMP_NUM_THREADS"] == "1" and env["MKL_NUM_THREADS"] == "2"
-    assert env["MPLBACKEND"] == "Agg"
+    assert env["MPLBACKEND"] == "Agg" and env["PYTHONNOUSERSITE"] == "1"
+    assert env["CUDA_VISIBLE_DEVICES"] == "0" and "GITHUB_TOKEN" not in env
+    assert env["IPYTHONDIR"].startswith(str(tmp_path)) and env[grader.RUN_TAG] == "tag123"
+
+
+def test_kill_processes_finds_tagged_processes_in_other_sessions():
+    env = {**os.environ, grader.RUN_TAG: "tag-kill-test"}
+    proc = subprocess.Popen(["sleep", "305"], env=env, start_new_session=True)
+    try:
+        assert grader.kill_processes("tag-kill-test")
+        assert proc.wait(timeout=5) == -9
+    finally:
+        proc.kill()
+    assert grader.kill_processes("no-such-tag")
+    assert grader._family(None) == [], "never this process itself"

@@ -1,5 +1,6 @@
 """labs/ is generated from solutions/ (make labs), is current, and gives nothing away."""
 
+import json
 import re
 from pathlib import Path
 
@@ -123,6 +124,31 @@ def test_generate_writes_checks_and_removes_orphans(tmp_path):
     text = (tmp_path / "labs" / "toy.ipynb").read_text(encoding="utf-8")
     assert text == labgen.lab_text(tmp_path / "solutions" / "toy.ipynb")
     assert text.endswith("}\n")
+
+
+def test_a_lab_is_stale_after_its_solution_or_itself_changes(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    solution, lab = tmp_path / "solutions" / "toy.ipynb", tmp_path / "labs" / "toy.ipynb"
+    nbformat.write(toy_solution(), solution)
+    labgen.generate(tmp_path)
+    assert labgen.generate(tmp_path) == [], "a second run changes nothing (deterministic)"
+    nb = nbformat.read(solution, as_version=4)
+    nb.cells[2].source = nb.cells[2].source.replace("f(1) == 2", "f(2) == 3")
+    nbformat.write(nb, solution)
+    assert labgen.stale_labs(tmp_path) == [lab]
+    labgen.generate(tmp_path)
+    lab.write_text(lab.read_text(encoding="utf-8").replace("f(2) == 3", "True"),
+                   encoding="utf-8")
+    assert labgen.stale_labs(tmp_path) == [lab], "a lab edited by hand is stale"
+
+
+def test_a_solution_cell_without_an_id_is_refused(tmp_path):
+    path = tmp_path / "toy.ipynb"
+    data = json.loads(nbformat.writes(toy_solution()))
+    del data["cells"][1]["id"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"cells \[1\] have no id"):
+        labgen.lab_text(path)
 
 
 # The book's own solutions and labs.
