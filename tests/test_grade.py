@@ -5,11 +5,12 @@ session (fixtures), the broken lab-5 submissions share one grading run, and the 
 failure modes use a tiny toy lab that does not import torch.
 """
 
+import functools
 import json
 import os
-import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,8 +88,9 @@ def save(nb, path):
 
 
 def snapshot(folder):
-    """Every file in ``folder`` with its bytes and modification time."""
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    """Every entry of ``folder``: a file's bytes and modification time, None for a folder."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) if p.is_file() else None
+            for p in folder.iterdir()}
 
 
 def with_a_copied_check(nb):
@@ -308,10 +310,21 @@ def test_the_whole_notebook_has_a_time_limit(toy):
     assert "전체의 시간 제한" in questions["q3"]["message"]
 
 
-def grader_can_be_hidden():
-    """Whether the grader's /proc entries are closed to its kernels: not as root, unless the
-    test drops root's capabilities with setpriv."""
-    return sys.platform.startswith("linux") and (os.geteuid() != 0 or shutil.which("setpriv"))
+@functools.cache
+def unprivileged():
+    """The command prefix under which the grader's /proc entries are closed to its kernels
+    ([] for a normal user; setpriv dropping root's capabilities), or None where that cannot
+    be arranged (not Linux, or root without a working setpriv)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if os.geteuid() != 0:
+        return []
+    prefix = ["setpriv", "--bounding-set", "-all", "--inh-caps", "-all"]
+    try:
+        subprocess.run([*prefix, "true"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return prefix
 
 
 def unruly_cells(pids):
@@ -320,7 +333,9 @@ def unruly_cells(pids):
         "import os, subprocess, sys, threading, time\n"
         "os.write(1, b'{\"not\": \"json\"}\\n'); os.write(2, b'noise\\n')\n"
         "sys.__stdout__.write('more noise\\n'); sys.__stdout__.flush()\n"
-        "os.system('echo from a shell')",
+        "os.system('echo from a shell')\n"
+        f"open({str(pids.with_name('cwd.txt'))!r}, 'w').write(os.getcwd())\n"
+        "open('left_behind.txt', 'w').write('in the working folder')",
         "for _ in range(10):\n    print('x' * 1_000_000)\n"
         f"print('y' * {2 * grader.MAX_IOPUB_MESSAGE})  # dropped unread",
         "def note(pid):\n"
@@ -335,7 +350,7 @@ def unruly_cells(pids):
         f"while len(open({str(pids)!r}).read().split()) < 3:  # the daemon has noted its pid\n"
         "    time.sleep(0.02)",
     ]
-    if grader_can_be_hidden():
+    if unprivileged() is not None:
         cells.append("try:\n    with open(f'/proc/{os.getppid()}/fd/1', 'w') as out:\n"
                      "        out.write('hijacked')\nexcept OSError:\n    pass")
     return cells
@@ -345,10 +360,10 @@ def test_command_line_json_is_one_object_and_no_process_survives(toy):
     pids = toy / "pids.txt"
     path = toy_submission(toy, "toy_kim.ipynb", *unruly_cells(pids))
     (toy / "notes.txt").write_text("not a notebook")
-    command = [sys.executable, "-m", "dlbasics.grade", str(path), str(toy / "notes.txt"),
-               "--json", "--solutions", str(toy / "solutions"), "--timeout", "30"]
-    if os.geteuid() == 0 and grader_can_be_hidden():  # root could write to /proc/<pid>/fd
-        command = ["setpriv", "--bounding-set", "-all", "--inh-caps", "-all", *command]
+    before = snapshot(toy)
+    command = [*(unprivileged() or []), sys.executable, "-m", "dlbasics.grade", str(path),
+               str(toy / "notes.txt"), "--json", "--solutions", str(toy / "solutions"),
+               "--timeout", "30"]
     run = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     report = json.loads(run.stdout)
     assert list(report) == ["results"]
@@ -359,6 +374,11 @@ def test_command_line_json_is_one_object_and_no_process_survives(toy):
     assert set(first["questions"][0]) == {"id", "points", "max_points", "passed", "message"}
     assert "프로세스와 신호(fork, signal, ctypes, subprocess)" in first["warnings"]
     assert second["error"] and second["score"] == 0
+    workdir = Path((toy / "cwd.txt").read_text())
+    assert workdir.parent == Path(tempfile.gettempdir()) and not workdir.exists()
+    after = snapshot(toy)
+    assert {name: after[name] for name in before} == before, "a submission was touched"
+    assert set(after) - set(before) == {"pids.txt", "cwd.txt"}
     noted = [int(line) for line in pids.read_text().split()]
     assert len(noted) == 3
     time.sleep(0.2)
