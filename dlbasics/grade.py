@@ -540,6 +540,8 @@ def grade(paths, solutions_dir=None, lab=None, cell_timeout=CELL_TIMEOUT,
           notebook_timeout=NOTEBOOK_TIMEOUT, on_result=None):
     """Grade every submission in ``paths`` in turn; returns the list of Results."""
     solutions = load_solutions(solutions_dir)
+    if not solutions:
+        raise ValueError(f"no solution notebooks (*.ipynb) in {solutions_dir or 'solutions/'}")
     if lab is not None and lab not in solutions:
         raise ValueError(f"unknown lab {lab!r}; expected one of {sorted(solutions)}")
     results = []

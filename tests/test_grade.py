@@ -408,6 +408,9 @@ def test_command_line_table_and_help(toy, capsys):
     with pytest.raises(SystemExit):
         grader.main([str(path), "--timeout", "0"])
     assert "at least 1 second" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        grader.main([str(path), "--solutions", str(toy / "nowhere")])
+    assert "no solution notebooks" in capsys.readouterr().err
 
 
 # The pieces, without a kernel.
