@@ -68,7 +68,10 @@ def ensemble_proba(nets, X):
 
 def mean_loss(net, X, y):
     """Cross entropy of ``net`` on X, y (eval mode), averaged over the samples."""
-    probs = predict_proba(net, X)
+    return _cross_entropy(predict_proba(net, X), y)
+
+
+def _cross_entropy(probs, y):
     return float(-np.mean(np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12))))
 
 
@@ -77,16 +80,18 @@ def fit_tracked(net, X, y, X_val, y_val, *, epochs, patience=None, seed=0, **fit
 
     patience: 조기 멈춤 (early stopping) -- stop when the validation loss has not improved for
     ``patience`` epochs and restore the weights of the best epoch. History: per-epoch lists
-    ``loss``, ``train_acc``, ``val_acc`` (from fit), ``val_loss``, and ``best_epoch`` (1-based).
+    ``loss``, ``train_acc`` (from fit), ``val_acc``, ``val_loss`` (both from one pass over the
+    validation set), and ``best_epoch`` (1-based).
     """
     history = {"loss": [], "train_acc": [], "val_acc": [], "val_loss": []}
     best_loss, best_state, best_epoch = np.inf, None, 0
     for epoch in range(1, epochs + 1):
-        h = fit(net, X, y, epochs=1, X_val=X_val, y_val=y_val, seed=seed + epoch,
-                progress=False, **fit_kwargs)
-        for key in ("loss", "train_acc", "val_acc"):
+        h = fit(net, X, y, epochs=1, seed=seed + epoch, progress=False, **fit_kwargs)
+        for key in ("loss", "train_acc"):
             history[key] += h[key]
-        history["val_loss"].append(mean_loss(net, X_val, y_val))
+        probs = predict_proba(net, X_val)  # one pass gives both validation numbers
+        history["val_acc"].append(float(np.mean(probs.argmax(axis=1) == np.asarray(y_val))))
+        history["val_loss"].append(_cross_entropy(probs, y_val))
         if history["val_loss"][-1] < best_loss:
             best_loss, best_epoch = history["val_loss"][-1], epoch
             best_state = copy.deepcopy(net.state_dict()) if patience is not None else None

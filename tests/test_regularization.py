@@ -12,6 +12,7 @@ from dlbasics.regularization import (
     mean_loss,
     predict_proba,
 )
+from dlbasics.train import evaluate
 
 
 def digits(n=6, seed=0):
@@ -105,9 +106,13 @@ def blobs(n=200, seed=0):
 def test_fit_tracked_records_every_epoch():
     X, y = blobs()
     torch.manual_seed(0)
-    history = fit_tracked(mlp([2, 8, 2]), X, y, X, y, epochs=4, lr=0.1, batch_size=20,
+    net = mlp([2, 8, 2])
+    X_val, y_val = blobs(50, seed=1)
+    history = fit_tracked(net, X, y, X_val, y_val, epochs=4, lr=0.1, batch_size=20,
                           device="cpu")
     assert [len(history[k]) for k in ("loss", "train_acc", "val_acc", "val_loss")] == [4] * 4
+    assert history["val_acc"][-1] == evaluate(net, X_val, y_val)
+    assert history["val_loss"][-1] == pytest.approx(mean_loss(net, X_val, y_val))
     assert history["best_epoch"] == int(np.argmin(history["val_loss"])) + 1
 
 
