@@ -163,7 +163,7 @@ def test_an_endless_loop_and_a_syntax_error_cost_only_their_questions(broken_res
 def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
     result = broken_results[2]
     questions = by_id(result)
-    assert result.error is None and len(questions) == 6
+    assert result.error is None and len(questions) == 9
     assert questions["conv1d_check"]["points"] == 0
     assert "검사 칸이 없습니다" in questions["conv1d_check"]["message"]
     # The emptied check cell is put back from the solution, so the wrong answer is caught.
@@ -177,13 +177,33 @@ def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
     copied = questions["conv_output_size_check"]
     assert copied["passed"] and copied["message"] == "통과 (같은 검사 칸이 2개 있습니다)"
     assert questions["conv2d_check"]["passed"]  # the malformed cells cost nothing
-    assert result.score == result.max_score - 8
+    # AlexNet's and VGG's counts are built on the zeroed conv_params, so they fail as well.
+    assert not questions["alexnet_check"]["passed"] and not questions["vgg16_check"]["passed"]
+    assert questions["augmentation_check"]["passed"]
+    assert result.score == result.max_score - 12
 
 
 def test_an_empty_notebook_scores_zero_without_a_kernel(broken_results):
     empty = broken_results[3]
-    assert empty.error is None and empty.score == 0 and empty.max_score == 12
+    assert empty.error is None and empty.score == 0 and empty.max_score == 18
     assert all("검사 칸이 없습니다" in q.message for q in empty.questions)
+
+
+def test_check_cells_explain_common_mistakes(tmp_path):
+    """A flipped kernel (lab 2) and a first convolution without padding (lab 3) get named."""
+    solutions = ROOT / "solutions"
+    flipped = edited(solutions / "lab2_conv_pool.ipynb")
+    cell = flipped.cells[cell_index(flipped, "conv_forward_answer")]
+    cell.source = cell.source.replace("np.tensordot(field, u,",
+                                      "np.tensordot(field, u[:, :, ::-1, ::-1],")
+    unpadded = edited(solutions / "lab3_lenet5.ipynb")
+    cell = unpadded.cells[cell_index(unpadded, "lenet_answer")]
+    cell.source = cell.source.replace("nn.Conv2d(1, 6, kernel_size=5, padding=2)",
+                                      "nn.Conv2d(1, 6, kernel_size=5)")
+    lab2, lab3 = grade([save(flipped, tmp_path / "lab2_conv_pool.ipynb"),
+                        save(unpadded, tmp_path / "lab3_lenet5.ipynb")])
+    assert "커널을 상하좌우로 뒤집었습니다" in by_id(lab2)["conv_forward_check"]["message"]
+    assert "(6, 24, 24)" in by_id(lab3)["lenet_check"]["message"]
 
 
 HARD_CODED = {
@@ -202,6 +222,16 @@ HARD_CODED = {
         "def conv_params(c_in, k, h, dims=2, bias=True):\n"
         "    return {3: 3, 5: 156, 1: 36, 11: 34944}[h]",
     "lenet5_params_answer": "def lenet5_params(n_classes=10):\n    return 61706",
+    "alexnet_answer":
+        "def grouped_conv_params(c_in, k, h, groups=1):\n    return {11: 34944, 5: 307456}[h]\n\n"
+        "def alexnet_params():\n    return (2334080, 58631144)",
+    "vgg16_answer":
+        "def vgg16_shapes(n=224):\n"
+        "    return [(64, 112, 112), (128, 56, 56), (256, 28, 28), (512, 14, 14), (512, 7, 7)]\n\n"
+        "def vgg16_params(n_classes=1000):\n    return 138357544",
+    "augmentation_answer":
+        "def augmentation_factor(image_size, crop_size, flip=True):\n"
+        "    return {256: 2178 if flip else 1089, 28: 50}[image_size]",
 }
 
 
@@ -236,7 +266,7 @@ def test_a_garbled_notebook_named_after_a_lab_scores_zero_on_each_question(tmp_p
     path = tmp_path / f"{HOME_TEST}.ipynb"
     path.write_text('{"cells": [', encoding="utf-8")
     (result,) = grade([path])
-    assert result.lab == HOME_TEST and result.max_score == 12 and result.score == 0
+    assert result.lab == HOME_TEST and result.max_score == 18 and result.score == 0
     assert all("노트북(.ipynb) 파일이 아닙니다" in q.message for q in result.questions)
 
 
