@@ -10,9 +10,10 @@ Arrays are NCHW like torch: x has shape (N, C, H, W). Computation runs in the in
 (float32 for training, float64 for checks); weights are cast to it when they differ.
 
 The convolution is an im2col matrix product: the input is copied once into a matrix whose
-columns are the receptive fields, so that one BLAS call does the multiply-adds. Intermediate
-arrays are kept channel-major (C, N, H, W) in memory, which makes both the copy and the
-matrix products contiguous; outputs are transposed *views* with NCHW shape.
+columns are the receptive fields, so that one BLAS call does the multiply-adds. Inside the
+convolution, arrays are kept sample-last (C, H, W, N) in memory: a kernel offset then meets
+one long contiguous stretch per channel, which makes the copies of im2col and the additions
+of col2im fast. Outputs are transposed *views* with NCHW shape.
 """
 
 from typing import NamedTuple
@@ -90,29 +91,31 @@ def _output_size(name, shape, kernel, stride, padding):
     return (conv_output_size(H, kh, stride[0], ph), conv_output_size(W, kw, stride[1], pw))
 
 
-def pad2d(x, padding, mode="zeros", value=0.0, spare_row=False):
+def pad2d(x, padding, mode="zeros", value=0.0, sample_last=False):
     """Pad the last two axes of ``x`` by (ph, pw) on each side.
 
     mode "zeros" fills with ``value`` (0 by default; max pooling uses −∞), "replicate" copies
-    the nearest edge value (그림 4-7). spare_row=True adds one more row of zeros at the bottom
-    (for :class:`ConvGeometry`'s row layout). The result is a new C-contiguous array unless
-    there is nothing to pad.
+    the nearest edge value (그림 4-7). The result is a new C-contiguous array unless there is
+    nothing to pad. sample_last=True (x of shape (N, C, H, W)) returns the padded array in
+    the convolution's layout, (C, Hp, Wp, N).
     """
     ph, pw = _pair(padding, "padding")
     if mode not in PADDING_MODES:
         raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {mode!r}")
+    if ph == pw == 0:
+        return x.transpose(1, 2, 3, 0) if sample_last else x
     H, W = x.shape[-2:]
-    if ph == pw == 0 and not spare_row:
-        return x
-    out = np.full((*x.shape[:-2], H + 2 * ph + spare_row, W + 2 * pw), value, x.dtype)
-    if spare_row:
-        out[..., -1, :] = 0
+    shape = (*x.shape[:-2], H + 2 * ph, W + 2 * pw)
+    if sample_last:
+        padded = np.full((*shape[1:], shape[0]), value, x.dtype)
+        out = padded.transpose(3, 0, 1, 2)    # the same memory seen as (N, C, Hp, Wp)
+    else:
+        padded = out = np.full(shape, value, x.dtype)
     if mode == "replicate":
-        out[..., :H + 2 * ph, :] = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)],
-                                          mode="edge")
+        out[...] = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)], mode="edge")
     else:
         out[..., ph:ph + H, pw:pw + W] = x
-    return out
+    return padded
 
 
 def unpad2d(dx_pad, padding, mode="zeros"):
@@ -141,88 +144,64 @@ def _window(a, ky, kx, stride, out_size):
 class ConvGeometry(NamedTuple):
     """Where a convolution's kernel offsets meet its padded input.
 
-    rows=False: one column per output position (n, j, i), N·Ho·Wo columns.
-    rows=True (stride 1 only): one column per position (n, j, i) with i < Wp, that is whole
-    padded rows; the last Wp − Wo columns of each row are not outputs and are dropped. Every
-    im2col copy and col2im addition is then one contiguous stretch of Ho·Wp values per
-    (channel, sample) instead of Ho short rows, which is faster when Wp is close to Wo. The
-    padded input needs one spare row at the bottom: the last kernel offsets read into it.
+    The padded input is sample-last, (C, Hp, Wp, N), and im2col has one column per output
+    position (j, i, n). For stride 1 the entries that one kernel offset meets in a channel
+    are Ho runs of Wo·N contiguous values, so the copies of im2col and the additions of
+    col2im run over long stretches of memory.
     """
 
     kernel: tuple
     stride: tuple
     out_size: tuple
     padded_size: tuple
-    rows: bool
-
-    @property
-    def width(self):
-        """Columns per output row: Wp with rows=True, else Wo."""
-        return self.padded_size[1] if self.rows else self.out_size[1]
-
-    @property
-    def buffer_size(self):
-        """(rows, columns) of the padded input array: Hp (+1 spare row) and Wp."""
-        Hp, Wp = self.padded_size
-        return (Hp + self.rows, Wp)
 
     def patch(self, a, y, x):
-        """The entries of a channel-major padded array (C, N, ...) that offset (y, x) meets,
-        as (C, N, Ho, Wo), or (C, N, Ho·Wp) with rows=True."""
-        if not self.rows:
-            return _window(a, y, x, self.stride, self.out_size)
-        Ho, Wp = self.out_size[0], self.padded_size[1]
-        start = y * Wp + x
-        return a.reshape(*a.shape[:2], -1)[:, :, start:start + Ho * Wp]
+        """The view a[c, s·j + y, s·i + x, n] (C, Ho, Wo, N) of a sample-last padded array:
+        the entries that kernel offset (y, x) meets."""
+        (sh, sw), (Ho, Wo) = self.stride, self.out_size
+        return a[:, y:y + sh * (Ho - 1) + 1:sh, x:x + sw * (Wo - 1) + 1:sw]
 
 
-def conv_geometry(x_shape, kernel, stride, padding, rows=None):
-    """The :class:`ConvGeometry` of a convolution of an (N, C, H, W) input.
-
-    rows=None chooses the row layout for stride 1 when a padded row is at most 1.5 times as
-    long as an output row (for LeNet-5's 28×28 and 14×14 layers and 3×3 layers on large maps,
-    not for a 5×5 kernel on a 5×5 map, where Wp = 5·Wo).
-    """
+def conv_geometry(x_shape, kernel, stride, padding):
+    """The :class:`ConvGeometry` of a convolution of an (N, C, H, W) input."""
     out_size = _output_size("Conv2d", x_shape, kernel, stride, padding)
     padded_size = tuple(n + 2 * p for n, p in zip(x_shape[2:], padding, strict=True))
-    if rows is None:
-        rows = stride == (1, 1) and padded_size[1] <= 1.5 * out_size[1]
-    if rows and stride != (1, 1):
-        raise ValueError(f"the row layout needs stride (1, 1), got {stride}")
-    return ConvGeometry(kernel, stride, out_size, padded_size, bool(rows))
+    return ConvGeometry(kernel, stride, out_size, padded_size)
 
 
-def im2col(x_pad_t, geometry):
+def im2col(x_pad, geometry):
     """Receptive fields as columns.
 
-    x_pad_t: padded input, channel-major (C, N, Hp, Wp) (plus a spare zero row with
-    geometry.rows). Returns (C·kh·kw, N·Ho·width): row (c, y, x), column (n, j, i) holds
-    x_pad[n, c, s·j + y, s·i + x], so that weight.reshape(O, C·kh·kw) @ cols is the convolution.
+    x_pad: padded input, sample-last (C, Hp, Wp, N). Returns (kh·kw·C, Ho·Wo·N): row
+    (y, x, c), column (j, i, n) holds x_pad[c, s·j + y, s·i + x, n], so that the weight as an
+    (O, kh·kw·C) matrix times cols is the convolution.
     """
-    (kh, kw), Ho = geometry.kernel, geometry.out_size[0]
-    C, N = x_pad_t.shape[:2]
-    cols = np.empty((C, kh, kw, N, Ho, geometry.width), x_pad_t.dtype)
-    flat = cols.reshape(C, kh, kw, N, -1) if geometry.rows else cols
+    (kh, kw), (Ho, Wo) = geometry.kernel, geometry.out_size
+    C, N = x_pad.shape[0], x_pad.shape[-1]
+    cols = np.empty((kh, kw, C, Ho, Wo, N), x_pad.dtype)
     for y in range(kh):
         for x in range(kw):
-            flat[:, y, x] = geometry.patch(x_pad_t, y, x)
-    return cols.reshape(C * kh * kw, -1)
+            cols[y, x] = geometry.patch(x_pad, y, x)
+    return cols.reshape(kh * kw * C, -1)
 
 
 def col2im(cols, channels, geometry):
     """Backward of :func:`im2col`: add each column entry back where it was copied from.
 
-    cols: (C·kh·kw, N·Ho·width); returns the channel-major padded gradient (C, N, Hp, Wp).
+    cols: (kh·kw·C, Ho·Wo·N); returns the sample-last padded gradient (C, Hp, Wp, N).
     """
-    (kh, kw), Ho = geometry.kernel, geometry.out_size[0]
-    cols = cols.reshape(channels, kh, kw, -1, Ho * geometry.width)
-    if not geometry.rows:
-        cols = cols.reshape(*cols.shape[:4], Ho, geometry.width)
-    dx_pad = np.zeros((channels, cols.shape[3], *geometry.buffer_size), cols.dtype)
+    (kh, kw), (Ho, Wo) = geometry.kernel, geometry.out_size
+    cols = cols.reshape(kh, kw, channels, Ho, Wo, -1)
+    dx_pad = np.zeros((channels, *geometry.padded_size, cols.shape[-1]), cols.dtype)
     for y in range(kh):
         for x in range(kw):
-            geometry.patch(dx_pad, y, x)[...] += cols[:, y, x]
-    return dx_pad[:, :, :geometry.padded_size[0]]
+            geometry.patch(dx_pad, y, x)[...] += cols[y, x]
+    return dx_pad
+
+
+def _weight_matrix(weight, dtype):
+    """weight (O, C, kh, kw) as the (O, kh·kw·C) matrix whose columns match im2col's rows."""
+    return weight.transpose(0, 2, 3, 1).reshape(len(weight), -1).astype(dtype, copy=False)
 
 
 # BLAS multiplies a small matrix (LeNet-5's C1 weights are 6×25) by a very wide one up to
@@ -261,21 +240,17 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, padding_mode="zeros"):
                          padding_mode)[0]
 
 
-def _conv_forward(x, weight, bias, stride, padding, padding_mode, rows=None):
+def _conv_forward(x, weight, bias, stride, padding, padding_mode):
     """Returns the output and the cache that the backward pass needs."""
     weight, bias = _check_weight(weight, bias)
     O, C, kh, kw = weight.shape
     x = _check_input(x, "Conv2d", C)
-    geometry = conv_geometry(x.shape, (kh, kw), stride, padding, rows)
-    x_pad_t = pad2d(x.transpose(1, 0, 2, 3), padding, padding_mode, spare_row=geometry.rows)
-    cols = im2col(x_pad_t, geometry)
-    W = weight.reshape(O, -1).astype(x.dtype, copy=False)
-    s = _times_wide(W, cols)                              # (O, N·Ho·width)
+    geometry = conv_geometry(x.shape, (kh, kw), stride, padding)
+    cols = im2col(pad2d(x, padding, padding_mode, sample_last=True), geometry)
+    s = _times_wide(_weight_matrix(weight, x.dtype), cols)  # (O, Ho·Wo·N)
     if bias is not None:
         s += bias.astype(x.dtype, copy=False)[:, None]    # 그림 4-8: 바이어스를 더한다
-    (Ho, Wo), N = geometry.out_size, len(x)
-    out = s.reshape(O, N, Ho, geometry.width)[..., :Wo].transpose(1, 0, 2, 3)
-    return out, (cols, geometry, x.shape)
+    return s.reshape(O, *geometry.out_size, len(x)).transpose(3, 0, 1, 2), (cols, geometry, x.shape)
 
 
 class Module:
@@ -404,20 +379,19 @@ class Conv2d(Module):
         """
         cols, geometry, x_shape = self._cache()
         weight = self.params["weight"]
-        O, (Ho, Wo) = weight.shape[0], geometry.out_size
-        dout = _check_dout("Conv2d", dout, (x_shape[0], O, Ho, Wo), cols.dtype)
-        d_s = np.zeros((O, x_shape[0], Ho, geometry.width), cols.dtype)
-        d_s[..., :Wo] = dout.transpose(1, 0, 2, 3)    # δ; zero where no output was kept
-        d_s = d_s.reshape(O, -1)                      # (O, N·Ho·width)
-        self.grads["weight"] = (_times_wide_transposed(d_s, cols).reshape(weight.shape)
-                                .astype(weight.dtype))
+        O = weight.shape[0]
+        dout = _check_dout("Conv2d", dout, (x_shape[0], O, *geometry.out_size), cols.dtype)
+        d_s = dout.transpose(1, 2, 3, 0).reshape(O, -1)   # δ as (O, Ho·Wo·N)
+        d_weight = _times_wide_transposed(d_s, cols)  # (O, kh·kw·C)
+        self.grads["weight"] = (d_weight.reshape(O, *weight.shape[2:], -1).transpose(0, 3, 1, 2)
+                                .astype(weight.dtype, order="C"))
         if "bias" in self.params:
             self.grads["bias"] = d_s.sum(axis=1).astype(self.params["bias"].dtype)
         if not self.input_grad:
             return None
-        d_cols = _times_wide(weight.reshape(O, -1).astype(cols.dtype, copy=False).T, d_s)
+        d_cols = _times_wide(_weight_matrix(weight, cols.dtype).T, d_s)
         dx_pad = col2im(d_cols, x_shape[1], geometry)
-        return unpad2d(dx_pad, self.padding, self.padding_mode).transpose(1, 0, 2, 3)
+        return unpad2d(dx_pad.transpose(3, 0, 1, 2), self.padding, self.padding_mode)
 
     def __repr__(self):
         extra = "" if self.padding_mode == "zeros" else f", padding_mode={self.padding_mode!r}"

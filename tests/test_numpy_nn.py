@@ -333,42 +333,27 @@ def test_fit_lowers_the_loss_and_evaluate_counts_correct_answers():
     assert len(history["seconds"]) == 5 and history["val_acc"] == []
 
 
-def test_the_random_configurations_use_both_convolution_layouts():
-    layouts = set()
-    for seed in range(60):
-        cfg = random_conv_config(seed)
-        geometry = numpy_nn.conv_geometry((cfg["N"], cfg["C"], cfg["H"], cfg["W"]),
-                                          cfg["kernel"], cfg["stride"], cfg["padding"])
-        layouts.add(geometry.rows)
-    assert layouts == {True, False}
-
-
-def test_lenet_layers_choose_the_row_layout_where_it_pays():
-    def rows(shape, kernel, padding):
-        return numpy_nn.conv_geometry(shape, kernel, (1, 1), padding).rows
-
-    assert rows((32, 1, 28, 28), (5, 5), (2, 2))          # C1: Wp = 32, Wo = 28
-    assert rows((32, 6, 14, 14), (5, 5), (0, 0))          # C2: Wp = 14, Wo = 10
-    assert not rows((32, 16, 5, 5), (5, 5), (0, 0))       # C3: Wp = 5, Wo = 1
-    with pytest.raises(ValueError, match="stride"):
-        numpy_nn.conv_geometry((1, 1, 8, 8), (3, 3), (2, 2), (1, 1), rows=True)
-
-
-@pytest.mark.parametrize("mode", numpy_nn.PADDING_MODES)
-def test_both_layouts_give_the_same_forward_and_backward(mode):
+def test_im2col_columns_are_the_receptive_fields():
     rng = np.random.default_rng(8)
-    conv = numpy_nn.Conv2d(3, 4, (3, 2), padding=(1, 2), padding_mode=mode, rng=rng,
-                           dtype=np.float64)
-    x = rng.standard_normal((2, 3, 6, 7))
-    dout = rng.standard_normal(conv.forward(x).shape)
-    results = []
-    for rows in (False, True):
-        out, conv.cache = numpy_nn._conv_forward(x, conv.params["weight"], conv.params["bias"],
-                                                 conv.stride, conv.padding, mode, rows=rows)
-        assert conv.cache[1].rows == rows
-        results.append((out, conv.backward(dout), conv.grads["weight"], conv.grads["bias"]))
-    for exact, rows in zip(*results, strict=True):
-        np.testing.assert_allclose(rows, exact, rtol=0, atol=1e-12)
+    x = rng.standard_normal((2, 3, 7, 6))                     # (N, C, H, W)
+    stride, padding = (2, 1), (1, 0)
+    geometry = numpy_nn.conv_geometry(x.shape, (3, 2), stride, padding)
+    x_pad = numpy_nn.pad2d(x, padding, sample_last=True)      # (C, Hp, Wp, N)
+    cols = numpy_nn.im2col(x_pad, geometry).reshape(3, 2, 3, *geometry.out_size, 2)
+    assert x_pad.shape == (3, 9, 6, 2) and geometry.out_size == (4, 5)
+    for y, x_, c, j, i, n in np.ndindex(cols.shape):
+        assert cols[y, x_, c, j, i, n] == x_pad[c, 2 * j + y, i + x_, n]
+
+
+def test_col2im_is_the_adjoint_of_im2col():
+    rng = np.random.default_rng(9)
+    geometry = numpy_nn.conv_geometry((2, 3, 7, 6), (3, 3), (1, 2), (1, 1))
+    x_pad = rng.standard_normal((3, *geometry.padded_size, 2))
+    cols = numpy_nn.im2col(x_pad, geometry)
+    g = rng.standard_normal(cols.shape)
+    # <im2col(x), g> = <x, col2im(g)>: col2im adds every copied entry back
+    np.testing.assert_allclose(np.sum(cols * g), np.sum(x_pad * numpy_nn.col2im(g, 3, geometry)),
+                               rtol=1e-12)
 
 
 def test_a_first_layer_can_skip_the_input_gradient():
