@@ -12,7 +12,7 @@ THREADS ?= 1
 TEST_ENV := $(if $(strip $(THREADS)),OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) OPENBLAS_NUM_THREADS=$(THREADS))
 PYTEST := $(TEST_ENV) $(PY) -m pytest -n $(JOBS) --dist loadfile
 # TORCH_INDEX=https://download.pytorch.org/whl/cpu takes torch's small CPU build where PyPI's
-# default is a multi-GB CUDA build (Linux with Python 3.12+); the version stays pinned.
+# default is a multi-GB CUDA build (Linux); the version stays pinned.
 PIP_TORCH := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -20,8 +20,10 @@ PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sa
 
 # Bootstrap: a virtual environment with the pinned packages and dlbasics (editable).
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 이상이 필요합니다 (Python 3.11+ required); found " + sys.version.split()[0])'
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 이상이 필요합니다 (Python 3.11+ required); found " + sys.version.split()[0] + ". 예: make $(MAKECMDGOALS) PYTHON=python3.11")'
+	@# a venv whose pip is missing (python3-venv was not installed) is made again
+	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); } || \
+	  { echo "가상환경을 만들 수 없습니다. 데비안/우분투: sudo apt install python3-venv (the venv module is missing)"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(PIP_TORCH) -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .

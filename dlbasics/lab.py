@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 
 START_PAGE = "chapters/00_getting_started.ipynb"
-KOREAN = {"@jupyterlab/translation-extension:plugin": {"locale": "ko_KR"}}
+# Defaults written to this environment's overrides.json: the Korean UI, and no news feed or
+# update check (the book works offline; a student can turn them on in 설정).
+DEFAULTS = {
+    "@jupyterlab/translation-extension:plugin": {"locale": "ko_KR"},
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                     "checkForUpdates": False},
+}
 
 
 def book_root():
@@ -23,12 +29,13 @@ def book_root():
     return root
 
 
-def set_default_language(prefix=sys.prefix):
-    """Write JupyterLab's overrides.json in this environment so the UI starts in Korean."""
+def write_defaults(prefix=sys.prefix):
+    """Write :data:`DEFAULTS` into JupyterLab's overrides.json in this environment, keeping
+    any other settings there."""
     path = Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     settings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    settings.update(KOREAN)
+    settings.update(DEFAULTS)
     path.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
@@ -56,9 +63,9 @@ def main(argv=None):
     parser.add_argument("--port", type=int, help="port (default: JupyterLab's, 8888 or next free)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--configure", action="store_true",
-                        help="only set the Korean UI default in this environment, then exit")
+                        help="only write the defaults (Korean UI, no news) and exit")
     args = parser.parse_args(argv)
-    set_default_language()
+    write_defaults()
     if args.configure:
         return 0
     cmd = command(args.port, open_browser=not args.no_browser)

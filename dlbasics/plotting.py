@@ -15,7 +15,9 @@ import numpy as np
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 
-FONT_NAME = "NanumGothic"
+# The copy gets a family name of its own: a system NanumGothic (Debian's fonts-nanum) lacks
+# U+2212, and under a shared name matplotlib might pick that one instead.
+FONT_NAME = "NanumGothic dlbasics"
 FONT_FILES = ("NanumGothic.ttf", "NanumGothicBold.ttf")
 MINUS = 0x2212
 
@@ -36,8 +38,8 @@ def use_korean_font():
 
     DejaVu Sans (matplotlib's own font) is the per-glyph fallback for the few symbols
     NanumGothic lacks in plain text. Math text has no per-glyph fallback, and log-scale
-    tick labels such as 10^{−5} are math text, so the registered NanumGothic also maps the
-    minus sign U+2212 to its hyphen (see :func:`font_with_minus`).
+    tick labels such as 10^{−5} are math text, so the registered copy of NanumGothic also
+    maps the minus sign U+2212 to its hyphen (see :func:`font_with_minus`).
     """
     registered = {f.fname for f in font_manager.fontManager.ttflist}
     for name in FONT_FILES:
@@ -49,25 +51,37 @@ def use_korean_font():
 
 
 def font_with_minus(source, cache=None):
-    """A copy of the font ``source`` whose character map also sends U+2212 (−) to '-'.
+    """A copy of the font ``source`` whose character map also sends U+2212 (−) to '-',
+    renamed to the family :data:`FONT_NAME`.
 
     Made once with fontTools (a matplotlib dependency) in matplotlib's cache folder.
     """
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"font file {source} is missing; reinstall koreanize-matplotlib")
-    target = Path(cache or matplotlib.get_cachedir()) / "dlbasics" / f"{source.stem}-minus.ttf"
+    target = Path(cache or matplotlib.get_cachedir()) / "dlbasics" / f"{source.stem}-dlbasics.ttf"
     if target.exists():
         return target
     font = TTFont(source)
     for table in font["cmap"].tables:
         if table.isUnicode() and MINUS not in table.cmap and ord("-") in table.cmap:
             table.cmap[MINUS] = table.cmap[ord("-")]
+    _rename_family(font, FONT_NAME)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.tmp")  # kernels may race to make it
     font.save(partial)
     os.replace(partial, target)
     return target
+
+
+def _rename_family(font, family):
+    """Set the family name records (IDs 1, 16), full name (4) and PostScript name (6)."""
+    style = font["name"].getDebugName(2) or "Regular"
+    full = family if style == "Regular" else f"{family} {style}"
+    names = {1: family, 16: family, 4: full, 6: full.replace(" ", "-")}
+    for record in font["name"].names:
+        if record.nameID in names:
+            record.string = names[record.nameID]
 
 
 def show_images(images, titles=None, ncols=10, cmap="gray", size=1.2, suptitle=None, **imshow):

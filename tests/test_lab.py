@@ -61,6 +61,21 @@ def test_jupyterlab_answers_with_its_token_and_refuses_without(tmp_path):
         with urllib.request.urlopen(f"{base}/lab/api/settings/{plugin}?token={token}") as r:
             schema = json.load(r)["schema"]
         assert schema["properties"]["locale"]["default"] == "ko_KR"  # Korean UI by default
+        plugin = "@jupyterlab/apputils-extension:notification"
+        with urllib.request.urlopen(f"{base}/lab/api/settings/{plugin}?token={token}") as r:
+            schema = json.load(r)["schema"]
+        assert schema["properties"]["fetchNews"]["default"] == "false"  # offline: no news feed
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_write_defaults_keeps_other_settings(tmp_path):
+    path = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"@jupyterlab/apputils-extension:themes": {"theme": "dark"}}))
+    assert lab.write_defaults(prefix=tmp_path) == path
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    assert settings["@jupyterlab/apputils-extension:themes"] == {"theme": "dark"}
+    assert settings["@jupyterlab/translation-extension:plugin"] == {"locale": "ko_KR"}
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"

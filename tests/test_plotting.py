@@ -1,3 +1,4 @@
+import os
 import warnings
 
 import matplotlib
@@ -12,7 +13,7 @@ from dlbasics import plotting  # noqa: E402
 
 
 def test_korean_title_and_negative_ticks_draw_without_glyph_warnings():
-    assert plotting.use_korean_font() == "NanumGothic"
+    assert plotting.use_korean_font() == "NanumGothic dlbasics"
     fig, ax = plt.subplots()
     ax.plot([-2, -1, 0, 1], [3, -1, 2, 0], label="손실 (loss)")
     ax.set_title("그레이디언트 소멸: 층별 노름 −1")
@@ -40,10 +41,47 @@ def test_font_comes_from_the_installed_package_without_importing_it():
     import sys
 
     plotting.use_korean_font()
-    path = font_manager.findfont(font_manager.FontProperties(family="NanumGothic"),
+    path = font_manager.findfont(font_manager.FontProperties(family=plotting.FONT_NAME),
                                  fallback_to_default=False)
-    assert path.endswith("NanumGothic-minus.ttf")
+    assert path.endswith("NanumGothic-dlbasics.ttf")
     assert "koreanize_matplotlib" not in sys.modules  # its import fails on Python 3.12+
+
+
+# A fresh matplotlib cache on a machine whose system NanumGothic (fonts-nanum, no U+2212) is
+# registered too: log-scale ticks must still draw without a glyph warning.
+SYSTEM_NANUM_SCRIPT = """
+import logging, warnings
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from dlbasics import plotting
+
+font_manager.fontManager.addfont(str(plotting.font_dir() / "NanumGothic.ttf"))
+plotting.use_korean_font()
+messages = []
+handler = logging.Handler()
+handler.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("matplotlib").addHandler(handler)
+fig, ax = plt.subplots()
+ax.semilogy([1e-5, 1e-2, 1.0])
+ax.set_title("층별 노름")
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    fig.canvas.draw()
+print("glyph messages:", [m for m in messages if "glyph" in m.lower()])
+"""
+
+
+def test_a_system_nanum_gothic_without_the_minus_sign_is_not_chosen(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", SYSTEM_NANUM_SCRIPT], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "glyph messages: []", run.stdout + run.stderr
 
 
 def test_font_with_minus_maps_the_minus_sign_and_is_made_once(tmp_path):
@@ -54,6 +92,7 @@ def test_font_with_minus_maps_the_minus_sign_and_is_made_once(tmp_path):
     made = plotting.font_with_minus(source, cache=tmp_path)
     cmap = TTFont(made).getBestCmap()
     assert cmap[plotting.MINUS] == cmap[ord("-")] and cmap[ord("한")] == "uniD55C"
+    assert TTFont(made)["name"].getDebugName(1) == plotting.FONT_NAME
     stamp = made.stat().st_mtime_ns
     assert plotting.font_with_minus(source, cache=tmp_path) == made
     assert made.stat().st_mtime_ns == stamp

@@ -96,7 +96,7 @@ def test_every_cell_runs_without_an_error(notebook):
     assert stderr.count() == 0, "\n".join(stderr.all_inner_texts())
     text = notebook.locator(".jp-Notebook").inner_text()
     for expected in ("Python 3.11 이상: True", "고정 버전과 일치: True",
-                     "훈련: (4000, 1, 28, 28) float32", "'NanumGothic'"):
+                     "훈련: (4000, 1, 28, 28) float32", "'NanumGothic dlbasics'"):
         assert expected in text, f"{expected!r} is not in the outputs shown"
 
 
