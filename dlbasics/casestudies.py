@@ -370,11 +370,7 @@ class ResidualBlock(nn.Module):
         super().__init__()
         if shortcut not in ("A", "B"):
             raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
-        self.F = nn.Sequential(
-            nn.Conv2d(in_channels, out_channels, 3, stride, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels), nn.ReLU(),
-            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels))
+        self.F = self.branch(in_channels, out_channels, stride)
         self.shortcut = nn.Identity()
         if self.residual and (stride != 1 or in_channels != out_channels):
             self.shortcut = (ZeroPadShortcut(out_channels - in_channels, stride)
@@ -382,6 +378,15 @@ class ResidualBlock(nn.Module):
                                  nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
                                  nn.BatchNorm2d(out_channels)))
         self.branches = (self.F, self.shortcut)
+
+    @staticmethod
+    def branch(in_channels, out_channels, stride):
+        """F: two 3×3 convolutions, each followed by BN, with τ between them."""
+        return nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, 3, stride, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels), nn.ReLU(),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels))
 
     def forward(self, x):
         s = self.F(x)
@@ -394,6 +399,20 @@ class PlainBlock(ResidualBlock):
     """The same two layers without the shortcut: y = τ(F(x)), F(x) = τ(x*w1)*w2."""
 
     residual = False
+
+
+class BottleneckBlock(ResidualBlock):
+    """Bottleneck block of the deeper ResNets (He et al. 2016, Fig. 5): a 1×1 convolution
+    reduces the maps to out_channels/4 (with the block's stride, as in the paper), a 3×3
+    convolution works on them and a 1×1 convolution restores out_channels."""
+
+    @staticmethod
+    def branch(in_channels, out_channels, stride):
+        width = out_channels // 4
+        return nn.Sequential(
+            nn.Conv2d(in_channels, width, 1, stride, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+            nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+            nn.Conv2d(width, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels))
 
 
 class ZeroPadShortcut(nn.Module):
@@ -409,26 +428,30 @@ class ZeroPadShortcut(nn.Module):
 
 
 def resnet(blocks=(3, 4, 6, 3), widths=(64, 128, 256, 512), residual=True, shortcut="B",
-           in_channels=3, num_classes=1000, stem="imagenet", stem_stride=1):
-    """A ResNet (or, with ``residual=False``, its plain twin) of 3×3 two-layer blocks.
+           in_channels=3, num_classes=1000, stem="imagenet", stem_stride=1, bottleneck=False):
+    """A ResNet (or, with ``residual=False``, its plain twin) of 3×3 two-layer blocks, or
+    with ``bottleneck=True`` of :class:`BottleneckBlock` (ResNet-50/101/152).
 
-    Stage i has ``blocks[i]`` blocks of ``widths[i]`` kernels; every stage after the first
-    halves the maps with stride 2. Then global average pooling and one FC layer.
+    Stage i has ``blocks[i]`` blocks with ``widths[i]`` output maps; every stage after the
+    first halves the maps with stride 2. Then global average pooling and one FC layer.
     stem="imagenet": 7×7/2 convolution + BN + ReLU and 3×3/2 max pooling (224 -> 56);
     stem="small": one 3×3 convolution with ``stem_stride`` + BN + ReLU (for small digits).
+    The stem has widths[0] kernels (widths[0]/4 with bottleneck blocks, as in the paper).
     """
     if len(blocks) != len(widths):
         raise ValueError(f"blocks {blocks} and widths {widths} must have the same length")
     if stem not in ("imagenet", "small"):
         raise ValueError(f"stem must be 'imagenet' or 'small', got {stem!r}")
-    block = ResidualBlock if residual else PlainBlock
+    if bottleneck and not residual:
+        raise ValueError("bottleneck blocks are residual; use residual=True")
+    block = BottleneckBlock if bottleneck else ResidualBlock if residual else PlainBlock
+    c = widths[0] // 4 if bottleneck else widths[0]
     h, stride = (7, 2) if stem == "imagenet" else (3, stem_stride)
     layers = OrderedDict(conv1=nn.Sequential(
-        nn.Conv2d(in_channels, widths[0], h, stride, padding=h // 2, bias=False),
-        nn.BatchNorm2d(widths[0]), nn.ReLU()))
+        nn.Conv2d(in_channels, c, h, stride, padding=h // 2, bias=False),
+        nn.BatchNorm2d(c), nn.ReLU()))
     if stem == "imagenet":
         layers["pool1"] = nn.MaxPool2d(3, 2, padding=1)
-    c = widths[0]
     for i, (n, width) in enumerate(zip(blocks, widths, strict=True)):
         stride = 1 if i == 0 else 2
         layers[f"conv{i + 2}_x"] = nn.Sequential(*[
@@ -443,6 +466,11 @@ def resnet(blocks=(3, 4, 6, 3), widths=(64, 128, 256, 512), residual=True, short
 def resnet34(num_classes=1000, shortcut="B"):
     """ResNet-34 of 그림 4-29 (He et al. 2016, Table 1): 3, 4, 6, 3 blocks of 64..512 kernels."""
     return resnet((3, 4, 6, 3), (64, 128, 256, 512), shortcut=shortcut, num_classes=num_classes)
+
+
+def resnet152(num_classes=1000):
+    """ResNet-152 (He et al. 2016, Table 1): 3, 8, 36, 3 bottleneck blocks, 256..2048 maps."""
+    return resnet((3, 8, 36, 3), (256, 512, 1024, 2048), num_classes=num_classes, bottleneck=True)
 
 
 def plain34(num_classes=1000):

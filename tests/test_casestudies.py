@@ -8,6 +8,8 @@ Published figures:
   whose ops column sums to about 1.5 billion ("1.5 billion multiply-adds", section 5).
 - ResNet-34: 3.6 billion multiply-adds (He et al. 2016, Table 1); 21,797,672 parameters with
   projection shortcuts (torchvision's documented num_params for resnet34).
+- ResNet-152: 11.3 billion FLOPs, i.e. multiply-adds (He et al. 2016, Table 1); 60,192,808
+  parameters (torchvision's documented num_params for resnet152).
 - NIN for CIFAR-10: the authors' released model (conv 192-160-96, 192-192-192, 192-192-10).
 """
 
@@ -284,11 +286,30 @@ def test_resnet34_stage_shapes_on_one_image():
     assert out["fc"] == (1000,)
 
 
+def test_resnet152_of_bottleneck_blocks():
+    net = on_meta(cs.resnet152)
+    assert count_parameters(net) == 60_192_808
+    assert cs.depth(net) == 152                  # 1 + 3·(3 + 8 + 36 + 3) + 1
+    assert cs.count_macs(net, IMAGENET) == pytest.approx(11.3e9, rel=0.01)
+    assert [len(getattr(net, f"conv{i}_x")) for i in range(2, 6)] == [3, 8, 36, 3]
+
+
+def test_bottleneck_block_reduces_then_restores_the_maps():
+    block = cs.BottleneckBlock(256, 512, stride=2)
+    convs = [m for m in block.F if isinstance(m, nn.Conv2d)]
+    assert [(m.in_channels, m.out_channels, m.kernel_size) for m in convs] == [
+        (256, 128, (1, 1)), (128, 128, (3, 3)), (128, 512, (1, 1))]
+    assert block(torch.randn(2, 256, 8, 8)).shape == (2, 512, 4, 4)
+    assert cs.depth(block) == 3
+
+
 def test_resnet_rejects_bad_arguments():
     with pytest.raises(ValueError, match="same length"):
         cs.resnet(blocks=(1, 1), widths=(8,))
     with pytest.raises(ValueError, match="'imagenet' or 'small'"):
         cs.resnet(stem="tiny")
+    with pytest.raises(ValueError, match="residual=True"):
+        cs.resnet(residual=False, bottleneck=True)
 
 
 # ---------------------------------------------------------------- small versions
