@@ -10,7 +10,8 @@ import numpy as np
 
 from .numpy_nn import AvgPool2d, MaxPool2d, conv2d
 
-# The kernels of the lecture note (3절 b): averaging, change, and edge detectors.
+# The kernels of the lecture note (3절 b): averaging, change, and edge detectors. This is
+# the book's one list of them; dlbasics.features takes its EDGE_KERNELS from here.
 NOTE_KERNELS = {
     "평균 (0.3, 0.4, 0.3)": np.array([[0.3, 0.4, 0.3]]),
     "변화 (−0.5, 0, 0.5)": np.array([[-0.5, 0.0, 0.5]]),

@@ -8,6 +8,16 @@ These functions are slow on purpose: every multiply-add of
 is one line of Python, with y, x running from −(h−1)/2 to (h−1)/2 around the centre (j, i), as
 in the note. Like PyTorch, this is cross-correlation: the kernel is not flipped. The fast
 version is :func:`dlbasics.numpy_nn.conv2d`; the chapter checks that both agree.
+
+:func:`conv2d_loops_backward` is the backward pass in the same style, with the three formulas
+of chapter 4.3.1 §10, δ(j, i) = ∂J/∂s(j, i):
+
+    ∂J/∂u(y, x) = Σ_j Σ_i δ(j, i) z(j+y, i+x)
+    ∂J/∂b       = Σ_j Σ_i δ(j, i)
+    ∂J/∂z(a, c) = Σ_y Σ_x δ(a−y, c−x) u(y, x)      (δ with the flipped kernel, stride 1)
+
+With a stride or padding, ∂J/∂z is accumulated on the padded input, centre by centre, and then
+routed back to the unpadded input.
 """
 
 import numpy as np
@@ -41,6 +51,22 @@ def conv1d_loops(z, u, b=0.0, stride=1, padding=0, padding_mode="zeros"):
     return np.array(s)
 
 
+def _as_tensor_and_kernel(z, u):
+    """z (m, n) with u (h, h), or z (k, m, n) with u (k, h, h), as floats (k, m, n), (k, h, h)."""
+    z, u = np.asarray(z, dtype=float), np.asarray(u, dtype=float)
+    if z.ndim == 2 and u.ndim == 2:
+        z, u = z[None], u[None]
+    if z.ndim != 3 or u.ndim != 3 or len(z) != len(u) or u.shape[1] != u.shape[2]:
+        raise ValueError(f"expected z (m, n) with u (h, h), or z (k, m, n) with u (k, h, h); "
+                         f"got z {z.shape} and u {u.shape}")
+    return z, u
+
+
+def _centres(zp, r, stride):
+    """Rows and columns of the padded input zp where the kernel centre (j, i) is placed."""
+    return range(r, zp.shape[1] - r, stride), range(r, zp.shape[2] - r, stride)
+
+
 def conv2d_loops(z, u, b=0.0, stride=1, padding=0, padding_mode="zeros"):
     """2차원 콘볼루션 s(j, i) = b + Σ_y Σ_x z(j+y, i+x)·u(y, x).
 
@@ -48,16 +74,10 @@ def conv2d_loops(z, u, b=0.0, stride=1, padding=0, padding_mode="zeros"):
     (그림 4-14: a k×h×h kernel on a k×m×n tensor gives one 1×m'×n' feature map).
     Returns s: (m', n') with m' = floor((m + 2p − h)/stride) + 1.
     """
-    z, u = np.asarray(z, dtype=float), np.asarray(u, dtype=float)
-    if z.ndim == 2 and u.ndim == 2:
-        z, u = z[None], u[None]
-    if z.ndim != 3 or u.ndim != 3 or len(z) != len(u) or u.shape[1] != u.shape[2]:
-        raise ValueError(f"expected z (m, n) with u (h, h), or z (k, m, n) with u (k, h, h); "
-                         f"got z {z.shape} and u {u.shape}")
+    z, u = _as_tensor_and_kernel(z, u)
     r = _half_width(u.shape[1])
     zp = pad2d(z, padding, padding_mode)
-    rows = range(r, zp.shape[1] - r, stride)
-    cols = range(r, zp.shape[2] - r, stride)
+    rows, cols = _centres(zp, r, stride)
     s = np.zeros((len(rows), len(cols)))
     for a, j in enumerate(rows):                     # (j, i): 커널 중심의 위치
         for c, i in enumerate(cols):
@@ -68,3 +88,78 @@ def conv2d_loops(z, u, b=0.0, stride=1, padding=0, padding_mode="zeros"):
                         total += zp[channel, j + y, i + x] * u[channel, y + r, x + r]
             s[a, c] = total
     return s
+
+
+def conv2d_loops_backward(delta, z, u, stride=1, padding=0, padding_mode="zeros"):
+    """콘볼루션의 역전파: δ(j, i) = ∂J/∂s(j, i) → (∂J/∂z, ∂J/∂u, ∂J/∂b).
+
+    z, u, stride, padding and padding_mode are those of the forward :func:`conv2d_loops`;
+    delta has the shape (m', n') of its output. Returns ∂J/∂z shaped like z, ∂J/∂u shaped
+    like u, and ∂J/∂b as a float. The gradients are summed over every centre (j, i) the
+    forward visited, because the kernel is shared (가중치 공유).
+    """
+    single = np.ndim(z) == 2                         # z (m, n) with u (h, h)
+    z, u = _as_tensor_and_kernel(z, u)
+    r = _half_width(u.shape[1])
+    zp = pad2d(z, padding, padding_mode)
+    rows, cols = _centres(zp, r, stride)
+    delta = np.asarray(delta, dtype=float)
+    if delta.shape != (len(rows), len(cols)):
+        raise ValueError(f"delta must have the forward output's shape {(len(rows), len(cols))}, "
+                         f"got {delta.shape}")
+    dz = _unpad_loops(_padded_input_gradient(delta, u, r, zp.shape, rows, cols), z.shape,
+                      padding_mode)
+    du = _kernel_gradient(delta, zp, r, rows, cols)
+    db = float(np.sum(delta))                        # ∂J/∂b = Σ_j Σ_i δ(j, i)
+    return (dz[0], du[0], db) if single else (dz, du, db)
+
+
+def _kernel_gradient(delta, zp, r, rows, cols):
+    """∂J/∂u(y, x) = Σ_j Σ_i δ(j, i) z(j+y, i+x), per channel: (k, h, h)."""
+    du = np.zeros((len(zp), 2 * r + 1, 2 * r + 1))
+    for channel in range(len(zp)):
+        for y in range(-r, r + 1):
+            for x in range(-r, r + 1):
+                for a, j in enumerate(rows):
+                    for c, i in enumerate(cols):
+                        # δ(j, i) z(j+y, i+x)
+                        du[channel, y + r, x + r] += delta[a, c] * zp[channel, j + y, i + x]
+    return du
+
+
+def _padded_input_gradient(delta, u, r, padded_shape, rows, cols):
+    """∂J/∂z on the padded input: each centre (j, i) hands δ(j, i)·u(y, x) back to z(j+y, i+x).
+
+    Summed, this is ∂J/∂z(a, c) = Σ_y Σ_x δ(a−y, c−x) u(y, x), δ convolved with the flipped
+    kernel; written as a hand-back it also covers a stride (only visited centres hand back).
+    """
+    dzp = np.zeros(padded_shape)
+    for a, j in enumerate(rows):
+        for c, i in enumerate(cols):
+            for channel in range(len(u)):
+                for y in range(-r, r + 1):
+                    for x in range(-r, r + 1):
+                        # δ(j, i) u(y, x)
+                        dzp[channel, j + y, i + x] += delta[a, c] * u[channel, y + r, x + r]
+    return dzp
+
+
+def _unpad_loops(dzp, shape, padding_mode):
+    """The gradient of the unpadded input (k, m, n) from that of the padded one.
+
+    A zero-padded cell is a constant, so its gradient is dropped; a replicate-padded cell is a
+    copy of the nearest edge cell, so its gradient is added to that cell.
+    """
+    k, m, n = shape
+    ph, pw = (dzp.shape[1] - m) // 2, (dzp.shape[2] - n) // 2
+    dz = np.zeros(shape)
+    for channel in range(k):
+        for row in range(dzp.shape[1]):
+            for col in range(dzp.shape[2]):
+                a, c = row - ph, col - pw               # 덧대기 전의 위치
+                if padding_mode == "replicate":
+                    a, c = min(max(a, 0), m - 1), min(max(c, 0), n - 1)
+                elif not (0 <= a < m and 0 <= c < n):
+                    continue
+                dz[channel, a, c] += dzp[channel, row, col]
+    return dz

@@ -6,15 +6,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from .conv_explorer import NOTE_KERNELS
 from .plotting import show_images
 
-# The note's 3×3 edge kernels (4.3절): vertical, horizontal and the two diagonal edges.
-EDGE_KERNELS = {
-    "수직 에지": [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
-    "수평 에지": [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
-    "대각선 에지 1": [[0, -1, -1], [1, 0, -1], [1, 1, 0]],
-    "대각선 에지 2": [[-1, -1, 0], [-1, 0, 1], [0, 1, 1]],
-}
+# The note's 3×3 edge kernels (4.3절): vertical, horizontal and the two diagonal edges,
+# taken from the one list of the note's kernels in conv_explorer.
+EDGE_KERNELS = {name: NOTE_KERNELS[name]
+                for name in ("수직 에지", "수평 에지", "대각선 에지 1", "대각선 에지 2")}
 
 
 def _check_images(X):
@@ -29,7 +27,7 @@ def edge_maps(X):
 
     X: (N, 1, H, W) -> (N, 4, H, W) float32 NumPy array.
     """
-    kernels = torch.tensor(list(EDGE_KERNELS.values()), dtype=torch.float32)[:, None]
+    kernels = torch.tensor(np.stack(list(EDGE_KERNELS.values())), dtype=torch.float32)[:, None]
     return nn.functional.conv2d(_check_images(X), kernels, padding=1).numpy()
 
 

@@ -27,6 +27,17 @@ def korean_font_and_closed_figures():
     plt.close("all")
 
 
+def test_note_kernels_hold_the_notes_numbers():
+    expected = {"평균 (0.3, 0.4, 0.3)": [[0.3, 0.4, 0.3]], "변화 (−0.5, 0, 0.5)": [[-0.5, 0, 0.5]],
+                "수직 에지": [[-1, 0, 1]] * 3, "수평 에지": [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
+                "대각선 에지 1": [[0, -1, -1], [1, 0, -1], [1, 1, 0]],
+                "대각선 에지 2": [[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]}
+    assert list(NOTE_KERNELS) == list(expected)
+    for name, kernel in expected.items():
+        np.testing.assert_array_equal(NOTE_KERNELS[name], kernel, err_msg=name)
+        assert NOTE_KERNELS[name].dtype == np.float64
+
+
 def test_feature_map_is_the_loop_convolution():
     image = np.random.default_rng(0).random((7, 8))
     kernel = NOTE_KERNELS["대각선 에지 1"]

@@ -7,6 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dlbasics import use_korean_font  # noqa: E402
+from dlbasics.conv_explorer import NOTE_KERNELS  # noqa: E402
 from dlbasics.features import (  # noqa: E402
     EDGE_KERNELS,
     edge_maps,
@@ -28,6 +29,13 @@ def test_edge_maps_apply_the_notes_kernels_as_cross_correlation():
     vertical, horizontal = maps[0, 0], maps[0, 1]
     assert vertical[2:6, 3].tolist() == [3.0] * 4 and vertical[2:6, 4].tolist() == [3.0] * 4
     assert not vertical[2:6, :3].any() and not horizontal[2:6, 2:6].any()
+
+
+def test_edge_kernels_are_the_four_edge_kernels_of_the_one_note_list():
+    assert list(EDGE_KERNELS) == ["수직 에지", "수평 에지", "대각선 에지 1", "대각선 에지 2"]
+    assert all(EDGE_KERNELS[name] is NOTE_KERNELS[name] for name in EDGE_KERNELS)
+    np.testing.assert_array_equal(EDGE_KERNELS["대각선 에지 1"],
+                                  [[0, -1, -1], [1, 0, -1], [1, 1, 0]])
 
 
 def test_hand_features_are_zone_means_of_ink_and_edge_strength():

@@ -142,6 +142,61 @@ def test_pooling_has_no_learnable_parameters():
     assert numpy_nn.count_parameters(numpy_nn.AvgPool2d(3, 1, 1)) == 0
 
 
+def random_linear_config(seed):
+    """A random fully connected layer: batch N 1-8, in_features 1-64, out_features 1-32,
+    with or without bias."""
+    rng = np.random.default_rng(20_000 + seed)
+    return dict(N=int(rng.integers(1, 9)), D=int(rng.integers(1, 65)),
+                O=int(rng.integers(1, 33)), bias=seed % 4 != 0)
+
+
+LINEAR_SEEDS = range(24)
+
+
+@pytest.mark.parametrize("seed", LINEAR_SEEDS)
+def test_linear_matches_torch_forward_and_backward(seed):
+    cfg = random_linear_config(seed)
+    torch.manual_seed(seed)
+    t_fc = nn.Linear(cfg["D"], cfg["O"], bias=cfg["bias"]).double()
+    fc = numpy_nn.Linear(cfg["D"], cfg["O"], bias=cfg["bias"]).load_torch(t_fc)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((cfg["N"], cfg["D"]))
+    out = fc.forward(x)
+    dout = rng.standard_normal(out.shape)
+    t_out, t_dx, t_grads = forward_backward_torch(t_fc, x, dout)
+    assert_close(out, t_out, f"forward {cfg}")
+    assert_close(fc.backward(dout), t_dx, f"dx {cfg}")
+    assert set(fc.grads) == set(t_grads)
+    for name, grad in fc.grads.items():
+        assert grad.dtype == np.float64
+        assert_close(grad, t_grads[name], f"d{name} {cfg}")
+
+
+def test_the_random_linear_configurations_vary():
+    cfgs = [random_linear_config(seed) for seed in LINEAR_SEEDS]
+    assert len(cfgs) >= 20 and {c["bias"] for c in cfgs} == {True, False}
+    assert len({(c["N"], c["D"], c["O"]) for c in cfgs}) == len(cfgs)
+    assert min(c["N"] for c in cfgs) == 1 and max(c["D"] for c in cfgs) > 32
+
+
+def random_shape(rng):
+    """(N, d1, ..., dk) with k = 1-3 and every size 1-6."""
+    return tuple(int(d) for d in rng.integers(1, 7, size=int(rng.integers(2, 5))))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_relu_and_flatten_match_torch_forward_and_backward(seed):
+    rng = np.random.default_rng(30_000 + seed)
+    x = rng.standard_normal(random_shape(rng))
+    x[rng.random(x.shape) < 0.2] = 0.0  # at s = 0 both use τ'(0) = 0
+    for ours, theirs in [(numpy_nn.ReLU(), nn.ReLU()), (numpy_nn.Flatten(), nn.Flatten())]:
+        out = ours.forward(x)
+        dout = rng.standard_normal(out.shape)
+        t_out, t_dx, _ = forward_backward_torch(theirs, x, dout)
+        assert_close(out, t_out, f"{ours!r} forward, x of shape {x.shape}")
+        assert_close(ours.backward(dout), t_dx, f"{ours!r} dx, x of shape {x.shape}")
+
+
 def check_layer_by_finite_differences(layer, x, tol=1e-7):
     """Every gradient of J = Σ out·g (g fixed, random) against centred differences."""
     g = np.random.default_rng(1).standard_normal(layer.forward(x).shape)
