@@ -152,6 +152,7 @@ class DMLP:
         z = {l: np.zeros(n[l] + 1, dtype) for l in range(self.L + 1)}
         for l in range(self.L + 1):  # 7행: x_0, z_0^1, ..., z_0^L 을 1로
             z[l][0] = 1
+        # 8행은 의사코드의 주석 줄 (// 전방 계산)
         z[0][1:] = x  # 9행: x 를 z^0 에 대입, 식 (4.3)
         for l in range(1, self.L + 1):  # 10행: 왼쪽 층에서 오른쪽 층으로
             tau = self.tau if l < self.L else self.tau_L
@@ -312,7 +313,8 @@ def algorithm_4_1_loop(net, X, Y, rho, t, steps, rng):
             x, y = X[m], Y[m]  # 6행
             s, z = net.forward_loop(x)  # 7-13행: 전방 계산 (forward_loop 참고)
             net.backward_loop(s, z, y, dU)  # 14-19행: 그레이디언트 누적 (backward_loop 참고)
-        # 20행: 오류 역전파의 단계 2, 가중치 갱신
+        # 20행: 오류 역전파의 단계 2, 가중치 갱신. 5행의 반복문이 끝난 뒤 한 번 한다
+        # (노트는 20-22행을 5행 안쪽으로 들여 썼지만, 22행의 1/t는 t개를 모두 더한 ΔU의 평균이다).
         for l in range(L, 0, -1):  # 21행
             for j in range(1, n[l] + 1):  # 22행
                 for i in range(0, n[l - 1] + 1):

@@ -60,7 +60,7 @@ def predict_proba(net, X, batch_size=1000):
 
 
 def ensemble_proba(nets, X):
-    """양상블 (ensemble): the mean of the members' softmax outputs, (N, c)."""
+    """앙상블 (ensemble): the mean of the members' softmax outputs, (N, c)."""
     if not nets:
         raise ValueError("an ensemble needs at least one network")
     return np.mean([predict_proba(net, X) for net in nets], axis=0)
