@@ -7,7 +7,10 @@ For each submitted lab notebook the grader
    is lab3_lenet5);
 2. puts the solution's version of every check cell back by nbgrader ``grade_id`` (with its
    hidden tests), so an edited check cell counts as the original; a check cell that the
-   student deleted scores 0;
+   student deleted scores 0. Each restored check cell starts by binding again the names it
+   relies on that the solution's provided cells define cheaply (imports such as ``checks``,
+   the locked cells' functions and constants), so a student's ``class checks: ...`` or
+   ``np = ...`` does not reach the hidden tests (see ``rebinding_code``);
 3. runs the code cells in a fresh Python kernel whose working folder is a new temporary
    folder (the submission is only read), with a time limit per cell and for the whole
    notebook; a cell that runs too long is interrupted and grading goes on. The kernel gets a
@@ -22,12 +25,14 @@ For each submitted lab notebook the grader
    and passes when one of its copies passes.
 
 Submissions are untrusted code, and student code runs in the same kernel before the hidden
-tests, so it can still monkeypatch the checks or IPython; the grader flags such code for the
-instructor (``warnings``) but cannot prevent it. Run the grader as a user that can reach
+tests. Shadowing a name the checks use (``checks = ...``) no longer reaches them, but student
+code can still monkeypatch the modules themselves or IPython; the grader flags such code for
+the instructor (``warnings``) but cannot prevent it. Run the grader as a user that can reach
 nothing of value, on a read-only copy of the book (a container): see docs/instructors.md.
 """
 
 import argparse
+import ast
 import contextlib
 import json
 import os
@@ -62,6 +67,7 @@ MAX_MESSAGE_CHARS = 2000
 TIMEOUT_ENAME = "시간초과"
 NOT_RUN = "실행하지 않았습니다"
 RUN_TAG = "DLBASICS_GRADE_RUN"  # environment variable that marks a run's processes
+REBIND_COMMENT = "# 채점기: 확인 칸이 쓰는 이름을 풀이의 것으로 되돌립니다 (grader: rebind names)"
 
 # What the kernel inherits from the grader's environment: enough to run Python, NumPy and
 # torch (CPU or CUDA), nothing else (no tokens, no credentials).
@@ -75,13 +81,21 @@ KERNEL_ENV_PREFIXES = ("LC_", "CUDA_", "NVIDIA_", "OMP_", "MKL_", "OPENBLAS_", "
 SUSPICIOUS = [
     ("IPython 내부(get_ipython)", r"\bget_ipython\b|\bIPython\b"),
     ("검사 함수나 모듈 바꿔치기", r"\bchecks\s*\.\s*\w+\s*=[^=]|\bsys\s*\.\s*modules\b|"
-                          r"\bbuiltins\b|__builtins__|__import__|\bimportlib\b|\bsetattr\s*\("),
+                          r"\.\s*(check_\w+|passed|CheckError)\s*=[^=]|"
+                          r"\bbuiltins\b|__builtins__|__import__|\bimportlib\b|\bsetattr\s*\(|"
+                          r"\bglobals\s*\(|\bvars\s*\(\s*\)"),
     ("동적 코드(exec, eval, compile)", r"(?<![.\w])(exec|eval|compile)\s*\("),
+    # checks = ..., checks: T = ..., (checks := ...), class/def checks, import ... as checks,
+    # for/with/except ... checks, import checks (but not ``from dlbasics import checks``).
+    ("검사 모듈 checks 다시 정의",
+     r"(?<![.\w])checks\s*(:[^=\n]*)?=(?!=)|\b(class|def)\s+checks\b|\bas\s+checks\b|"
+     r"(?<!dlbasics )\bimport\s+checks\b|\bfor\s+checks\b|\b(global|del)\s+checks\b"),
     ("프로세스와 신호(fork, signal, ctypes, subprocess)",
      r"\bos\s*\.\s*(fork|setsid|kill|killpg|system|exec\w*)\b|\bsignal\b|\bctypes\b|"
      r"\bsubprocess\b|\bmultiprocessing\b|\bthreading\b"),
     ("풀이나 다른 파일 읽기(solutions, .ipynb, /proc)", r"solutions|\.ipynb|/proc\b"),
 ]
+SHADOWED = "확인 칸이 쓰는 이름 다시 정의"  # followed by the names, e.g. "(np, torch_forward)"
 
 
 @dataclass
@@ -148,6 +162,176 @@ def restored_cells(solution):
             and (meta.get("grade") or meta.get("locked"))}
 
 
+def code_tree(source):
+    """The module AST of a cell's code (IPython magics turned into calls), or None."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        source = TransformerManager().transform_cell(source)
+    except Exception:  # no IPython, or input it cannot transform: parse the text as it is
+        pass
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):  # ValueError: a null byte
+        return None
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def bound_names(stmt):
+    """The names a module-level statement binds in the module's namespace ("*" for a star
+    import). Function and class bodies are not entered (their names are local) except for
+    their ``global`` declarations; comprehension variables are local, ``:=`` in them is not.
+    """
+    names = set()
+    _collect_bindings(stmt, names)
+    return names
+
+
+def _collect_bindings(node, names):
+    if isinstance(node, ast.Name):
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        return
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        return
+    if isinstance(node, _COMPREHENSIONS):
+        names.update(sub.target.id for sub in ast.walk(node) if isinstance(sub, ast.NamedExpr))
+        return
+    if isinstance(node, ast.ClassDef):
+        outer = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        outer = [*getattr(node, "decorator_list", []), *node.args.defaults,
+                 *(d for d in node.args.kw_defaults if d is not None)]
+    else:
+        outer = None
+    if outer is not None:  # a new scope: only its name, globals and outer expressions count
+        if not isinstance(node, ast.Lambda):
+            names.add(node.name)
+            names.update(name for sub in ast.walk(node) if isinstance(sub, ast.Global)
+                         for name in sub.names)
+        for expr in outer:
+            _collect_bindings(expr, names)
+        return
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+        names.add(node.name)
+    if isinstance(node, ast.MatchMapping) and node.rest:
+        names.add(node.rest)
+    for child in ast.iter_child_nodes(node):
+        _collect_bindings(child, names)
+
+
+def _imports(stmt):
+    """(name, dotted path of the object, statement) for each name an import binds."""
+    found = []
+    for alias in stmt.names:
+        if alias.name == "*":
+            continue
+        as_part = f" as {alias.asname}" if alias.asname else ""
+        if isinstance(stmt, ast.Import):
+            path = alias.name if alias.asname else alias.name.split(".")[0]
+            found.append((alias.asname or path, alias.name if alias.asname else path,
+                          f"import {alias.name}{as_part}"))
+        else:
+            module = "." * stmt.level + (stmt.module or "")
+            found.append((alias.asname or alias.name, f"{module}.{alias.name}",
+                          f"from {module} import {alias.name}{as_part}"))
+    return found
+
+
+def _cheap(stmt):
+    """Whether a locked cell's statement only defines: a function, a class, or an
+    assignment that calls nothing (so running it again computes nothing and changes no
+    state, such as a random generator's)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    return isinstance(stmt, (ast.Assign, ast.AnnAssign)) and not any(
+        isinstance(node, ast.Call) for node in ast.walk(stmt))
+
+
+def rebinding_code(solution):
+    """{grade_id: code} that binds again, before each graded cell, the names it relies on.
+
+    The solution's cells are followed in order, keeping for each name the statement that
+    bound it last when that statement is cheap to run again: an import in any cell but an
+    answer, or a function, class or call-free assignment (``VGG16_BLOCKS = [...]``) in a
+    locked cell. A name that anything else binds afterwards (an answer cell, a cell that
+    computes) is dropped, so the code never overwrites what the student was asked to
+    write; an answer that imports the very same object keeps it. The grader puts this code
+    at the top of every restored check cell, so a student who shadows ``checks`` or ``np``
+    (``class checks: ...``) no longer fools the check and its hidden tests.
+    """
+    return {grade_id: _live_code(live) for grade_id, live in _rebindings(solution).items()}
+
+
+def rebound_names(solution):
+    """{name: dotted import path, or None for a locked cell's definition} of every name
+    that ``rebinding_code`` binds again before some graded cell."""
+    return {name: path for live in _rebindings(solution).values()
+            for name, (_, _, path, _) in live.items()}
+
+
+def _rebindings(solution):
+    """{grade_id: {name: (position, code, import path or None, names the code binds)}}."""
+    live, found = {}, {}
+    for position, cell in enumerate(solution.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = nbgrader_meta(cell)
+        if meta.get("grade"):
+            found[meta["grade_id"]] = dict(live)
+        tree = code_tree(cell.source)
+        if tree is None:
+            continue
+        answer = bool(meta.get("solution"))
+        setup = bool(meta.get("locked")) and not meta.get("grade") and not answer
+        for index, stmt in enumerate(tree.body):
+            key = (position, index)
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in stmt.names):
+                    live.clear()  # it may bind any name
+                for name, path, code in _imports(stmt):
+                    if not answer:
+                        live[name] = (key, code, path, {name})
+                    elif live.get(name, (None,) * 4)[2] != path:
+                        live.pop(name, None)
+            elif setup and _cheap(stmt):
+                names = bound_names(stmt)
+                for name in names:
+                    live[name] = (key, ast.unparse(stmt), None, names)
+            else:
+                for name in bound_names(stmt):
+                    live.pop(name, None)
+    return found
+
+
+def shadowed_names(sources, rebound):
+    """The names of ``rebound`` ({name: import path or None}) that the code ``sources`` binds
+    at module level to something else (importing the same object does not count)."""
+    shadowed = []
+    for source in sources:
+        tree = code_tree(source)
+        for stmt in tree.body if tree is not None else []:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                names = [name for name, path, _ in _imports(stmt)
+                         if name in rebound and path != rebound[name]]
+            else:
+                names = [name for name in sorted(bound_names(stmt)) if name in rebound]
+            shadowed += [name for name in names if name not in shadowed]
+    return shadowed
+
+
+def _live_code(live):
+    """The statements of ``live`` that still own every name they bind, in their order."""
+    owners = {}
+    for name, (key, code, _, names) in live.items():
+        owners.setdefault((key, code), (names, set()))[1].add(name)
+    return "\n".join(code for (key, code), (names, alive) in sorted(owners.items())
+                     if alive == names)
+
+
 def read_notebook(path):
     """The notebook at ``path``, or raise ValueError with a Korean explanation.
 
@@ -211,14 +395,18 @@ def assemble(submission, solution):
     """The code cells to run, and {grade_id: [indices]} of the cells that carry one.
 
     Check cells and locked setup cells (matched by grade_id) get the solution's source, so
-    the hidden tests are back; the student's cells run as they are.
+    the hidden tests are back, and each check cell first binds again the names it relies
+    on (``rebinding_code``); the student's cells run as they are.
     """
-    restore = restored_cells(solution)
+    restore, rebind = restored_cells(solution), rebinding_code(solution)
     cells, positions = [], {}
     for grade_id, source in code_cells(submission):
         if grade_id is not None:
             positions.setdefault(grade_id, []).append(len(cells))
-        cells.append(nbformat.v4.new_code_cell(restore.get(grade_id, source)))
+        source = restore.get(grade_id, source)
+        if rebind.get(grade_id):
+            source = f"{REBIND_COMMENT}\n{rebind[grade_id]}\n\n{source}"
+        cells.append(nbformat.v4.new_code_cell(source))
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
                               "language": "python"}
@@ -229,14 +417,21 @@ def suspicious_code(submission, solution):
     """Korean labels of the ways the student's own cells reach into the grading machinery.
 
     Only cells whose source the solution does not have (so not the provided cells, nor the
-    check cells, which the grader replaces) are read. A hint for the instructor, not proof:
-    obfuscated code is not found, and an innocent use is possible.
+    check cells, which the grader replaces) are read. Besides the patterns of
+    ``SUSPICIOUS``, a cell that binds a name the check cells rely on (``np = ...``,
+    ``def torch_forward``) is named. A hint for the instructor, not proof: obfuscated code
+    is not found, and an innocent use is possible.
     """
     provided = {cell.source for cell in solution.cells}
     restore = restored_cells(solution)
-    own = "\n".join(source for grade_id, source in code_cells(submission)
-                    if grade_id not in restore and source not in provided)
-    return [label for label, pattern in SUSPICIOUS if re.search(pattern, own)]
+    own = [source for grade_id, source in code_cells(submission)
+           if grade_id not in restore and source not in provided]
+    labels = [label for label, pattern in SUSPICIOUS if re.search(pattern, "\n".join(own))]
+    names = [name for name in shadowed_names(own, rebound_names(solution)) if name != "checks"]
+    if names:  # the grader binds them again before each check cell; still worth a look
+        shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+        labels.append(f"{SHADOWED}({shown})")
+    return labels
 
 
 class _PythonKernelSpecs(KernelSpecManager):

@@ -170,6 +170,7 @@ def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
     assert not questions["params_check"]["passed"]
     assert "fc_params(8, 8, bias=False)" in questions["params_check"]["message"]
     assert not questions["lenet5_params_check"]["passed"]  # it uses the wrong conv_params
+    assert "문제 5의 conv_params" in questions["lenet5_params_check"]["message"]
     shapes = questions["lenet5_shapes_check"]["message"]
     assert shapes.startswith("NameError") and "lenet5_shapes_answer" in shapes
     assert "검사 칸보다 뒤에 있습니다" in shapes
@@ -206,33 +207,51 @@ def test_check_cells_explain_common_mistakes(tmp_path):
     assert "(6, 24, 24)" in by_id(lab3)["lenet_check"]["message"]
 
 
-HARD_CODED = {
-    "conv_output_size_answer":
-        "def conv_output_size(n, h, stride=1, padding=0):\n"
-        "    return {28: 14 if stride == 2 else 28, 14: 10, 10: 5, 5: 1}[n]",
-    "lenet5_shapes_answer":
-        "def lenet5_shapes(n=28):\n"
-        "    return [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (120, 1, 1)]",
-    "conv1d_answer":
-        "def conv1d_at(z, u, i, b=0.0):\n    return 2.0 if len(z) == 6 else 8.9 + b",
-    "conv2d_answer":
-        "def conv2d_at(z, u, j, i, b=0.0):\n    return 0.0 if u[0, 1] == -1 else 21.0 + b",
-    "params_answer":
-        "def fc_params(n_in, n_out, bias=True):\n    return 64\n\n"
-        "def conv_params(c_in, k, h, dims=2, bias=True):\n"
-        "    return {3: 3, 5: 156, 1: 36, 11: 34944}[h]",
-    "lenet5_params_answer": "def lenet5_params(n_classes=10):\n    return 61706",
-    "alexnet_answer":
-        "def grouped_conv_params(c_in, k, h, groups=1):\n    return {11: 34944, 5: 307456}[h]\n\n"
-        "def alexnet_params():\n    return (2334080, 58631144)",
-    "vgg16_answer":
-        "def vgg16_shapes(n=224):\n"
-        "    return [(64, 112, 112), (128, 56, 56), (256, 28, 28), (512, 14, 14), (512, 7, 7)]\n\n"
-        "def vgg16_params(n_classes=1000):\n    return 138357544",
-    "augmentation_answer":
-        "def augmentation_factor(image_size, crop_size, flip=True):\n"
-        "    return {256: 2178 if flip else 1089, 28: 50}[image_size]",
+# Every answer function of lab 5, written to return the visible check's answers only.
+HARD_CODED = {  # function: (its answer cell, the hard-coded definition)
+    "conv_output_size": ("conv_output_size_answer",
+                         "def conv_output_size(n, h, stride=1, padding=0):\n"
+                         "    return {28: 14 if stride == 2 else 28, 14: 10, 10: 5, 5: 1}[n]"),
+    "lenet5_shapes": ("lenet5_shapes_answer",
+                      "def lenet5_shapes(n=28):\n    return [(6, 28, 28), (6, 14, 14), "
+                      "(16, 10, 10), (16, 5, 5), (120, 1, 1)]"),
+    "conv1d_at": ("conv1d_answer",
+                  "def conv1d_at(z, u, i, b=0.0):\n    return 2.0 if len(z) == 6 else 8.9 + b"),
+    "conv2d_at": ("conv2d_answer",
+                  "def conv2d_at(z, u, j, i, b=0.0):\n"
+                  "    return 0.0 if u[0, 1] == -1 else 21.0 + b"),
+    "fc_params": ("params_answer", "def fc_params(n_in, n_out, bias=True):\n    return 64"),
+    "conv_params": ("params_answer",
+                    "def conv_params(c_in, k, h, dims=2, bias=True):\n"
+                    "    return {3: 3, 5: 156, 1: 36, 11: 34944}[h]"),
+    "lenet5_params": ("lenet5_params_answer",
+                      "def lenet5_params(n_classes=10, in_channels=1):\n"
+                      "    return 61706 if in_channels == 1 else 62006"),
+    "grouped_conv_params": ("alexnet_answer",
+                            "def grouped_conv_params(c_in, k, h, groups=1):\n"
+                            "    return {11: 34944, 5: 307456}[h]"),
+    "cnn_params": ("alexnet_answer",
+                   "def cnn_params(conv_layers, fc_layers):\n    return (2334080, 58631144)"),
+    "vgg_shapes": ("vgg16_answer",
+                   "def vgg_shapes(blocks, n=224):\n    return [(64, 112, 112), (128, 56, 56), "
+                   "(256, 28, 28), (512, 14, 14), (512, 7, 7)]"),
+    "vgg_params": ("vgg16_answer",
+                   "def vgg_params(blocks, n=224, n_classes=1000):\n    return 138357544"),
+    "augmentation_factor": ("augmentation_answer",
+                            "def augmentation_factor(image_size, crop_size, flip=True):\n"
+                            "    return {256: 2178 if flip else 1089, 28: 50}[image_size]"),
 }
+# The later questions whose functions call an earlier problem's function: {function:
+# {check cell: problem number}}. A wrong helper fails them too, and their message says so.
+USERS = {
+    "conv_output_size": {"lenet5_shapes_check": 1, "vgg16_check": 1, "augmentation_check": 1},
+    "fc_params": {"lenet5_params_check": 5, "alexnet_check": 5, "vgg16_check": 5},
+    "conv_params": {"lenet5_params_check": 5, "alexnet_check": 5, "vgg16_check": 5},
+}
+
+
+def check_of(answer):
+    return answer.removesuffix("_answer") + "_check"
 
 
 def run_visible_checks(nb):
@@ -251,15 +270,113 @@ def run_visible_checks(nb):
 
 
 def test_hard_coded_visible_answers_fail_the_hidden_tests(tmp_path, capsys):
-    lab = edited(ROOT / "labs" / f"{HOME_TEST}.ipynb", HARD_CODED)
+    answers = {}
+    for answer, code in HARD_CODED.values():
+        answers[answer] = f"{answers[answer]}\n\n\n{code}" if answer in answers else code
+    lab = edited(ROOT / "labs" / f"{HOME_TEST}.ipynb", answers)
     # Against the lab's own check cells the answers look right ...
     run_visible_checks(lab)
-    assert capsys.readouterr().out.count("✔ 통과") == len(HARD_CODED)
+    assert capsys.readouterr().out.count("✔ 통과") == len(answers) == 9
     # ... and the hidden tests in the solution catch every one of them.
     hidden = grade([save(lab, tmp_path / f"{HOME_TEST}.ipynb")])[0]
-    assert hidden.score == 0 and len(hidden.questions) == len(HARD_CODED)
+    assert hidden.score == 0 and len(hidden.questions) == len(answers)
     for q in hidden.questions:
         assert q.message and "NotImplementedError" not in q.message
+
+
+@pytest.fixture(scope="module")
+def one_hard_coded(tmp_path_factory):
+    """{function: the grading of the lab-5 solution with only that function hard-coded}."""
+    folder = tmp_path_factory.mktemp("hard_coded")
+    solution = ROOT / "solutions" / f"{HOME_TEST}.ipynb"
+    paths = []
+    for function, (answer, code) in HARD_CODED.items():
+        nb = edited(solution)
+        cell = nb.cells[cell_index(nb, answer)]
+        cell.source += f"\n\n\n{code}"  # replaces the solution's function, keeps the others
+        paths.append(save(nb, folder / f"{function}_{HOME_TEST}.ipynb"))
+    return dict(zip(HARD_CODED, grade(paths), strict=True))
+
+
+@pytest.mark.parametrize("function", HARD_CODED)
+def test_hard_coding_one_function_loses_its_question(one_hard_coded, function):
+    result = one_hard_coded[function]
+    questions = by_id(result)
+    users = USERS.get(function, {})
+    lost = {check_of(HARD_CODED[function][0]), *users}
+    assert result.error is None and result.warnings == []
+    assert {q for q, v in questions.items() if not v["passed"]} == lost
+    assert result.score == result.max_score - 2 * len(lost)
+    for check, problem in users.items():  # the later problems name the earlier one
+        assert f"문제 {problem}의 {function}이(가) 아직 틀립니다" in questions[check]["message"]
+
+
+def test_a_wrong_earlier_function_is_named_instead_of_a_misleading_hint(tmp_path):
+    """Problem 1 ignoring padding fails 1, 2 and 8 (naming problem 1; not the VGG padding
+    hint), while problem 9, which pads nothing, keeps its points; the VGG and 2048 hints
+    still come when the student's own function is the cause."""
+    solution = ROOT / "solutions" / f"{HOME_TEST}.ipynb"
+    unpadded = edited(solution, {"conv_output_size_answer":
+                                 "def conv_output_size(n, h, stride=1, padding=0):\n"
+                                 "    return (n - h) // stride + 1"})
+    own = edited(solution)
+    for answer, old, new in [("vgg16_answer", "conv_output_size(n, 3, stride=1, padding=1)",
+                              "conv_output_size(n, 3)"),
+                             ("augmentation_answer", "positions = conv_output_size(image_size, "
+                              "crop_size)", "positions = image_size - crop_size")]:
+        cell = own.cells[cell_index(own, answer)]
+        assert old in cell.source
+        cell.source = cell.source.replace(old, new)
+    first, second = grade([save(unpadded, tmp_path / f"unpadded_{HOME_TEST}.ipynb"),
+                           save(own, tmp_path / f"own_{HOME_TEST}.ipynb")])
+    questions = by_id(first)
+    assert {q for q, v in questions.items() if not v["passed"]} == {
+        "conv_output_size_check", "lenet5_shapes_check", "vgg16_check"}
+    for check in ("lenet5_shapes_check", "vgg16_check"):
+        message = questions[check]["message"]
+        assert "문제 1의 conv_output_size이(가) 아직 틀립니다" in message
+        assert "문제 1부터 맞히세요" in message and "덧대기 없이" not in message
+    assert first.score == 12
+    questions = by_id(second)
+    assert {q for q, v in questions.items() if not v["passed"]} == {"vgg16_check",
+                                                                     "augmentation_check"}
+    assert "덧대기 없이 계산한 모양" in questions["vgg16_check"]["message"]
+    assert "2048 = (256 − 224)² × 2" in questions["augmentation_check"]["message"]
+    assert all("아직 틀립니다" not in questions[q]["message"] for q in ("vgg16_check",
+                                                                     "augmentation_check"))
+
+
+SHADOWING_CHECKS = """class checks:  # 아무것도 검사하지 않는 가짜
+    def _nothing(*args, **kwargs):
+        pass
+
+    check_own_work = check_value = check_close = check_true = staticmethod(_nothing)
+    passed = staticmethod(lambda what: print("✔ 통과:", what))
+
+
+np = None
+
+
+def conv_output_size(*args, **kwargs):
+    return 0"""
+
+
+def test_a_submission_that_shadows_the_checks_module_gets_only_what_it_earned(tmp_path):
+    """A fake ``checks`` class (and ``np = None``) in the first answer cell, answers that
+    return 0 except the two convolutions: the restored check cells use the real modules."""
+    zero = {answer: "\n\n".join(f"def {function}(*args, **kwargs):\n    return 0"
+                                  for function, (cell, _) in HARD_CODED.items() if cell == answer)
+            for answer, _ in HARD_CODED.values()
+            if answer not in {"conv_output_size_answer", "conv1d_answer", "conv2d_answer"}}
+    nb = edited(ROOT / "solutions" / f"{HOME_TEST}.ipynb",
+                {"conv_output_size_answer": SHADOWING_CHECKS, **zero})
+    (result,) = grade([save(nb, tmp_path / f"{HOME_TEST}.ipynb")])
+    questions = by_id(result)
+    assert {q for q, v in questions.items() if v["passed"]} == {"conv1d_check", "conv2d_check"}
+    assert result.score == 4
+    assert "검사 모듈 checks 다시 정의" in result.warnings
+    assert f"{grader.SHADOWED}(np)" in result.warnings
+    assert "기대한 값은 28인데, 실제 값은 0입니다" in questions["conv_output_size_check"]["message"]
 
 
 def test_a_garbled_notebook_named_after_a_lab_scores_zero_on_each_question(tmp_path):
@@ -520,6 +637,79 @@ def test_suspicious_code_is_flagged_only_in_the_students_own_cells(toy):
                                                             grader.SUSPICIOUS[:3]]
     submission.cells[1].source = "import subprocess"  # a check cell: replaced, not read
     assert len(grader.suspicious_code(submission, solution)) == 3
+
+
+def test_checks_rebinding_is_flagged_but_not_its_ordinary_uses(toy):
+    solution = nbformat.read(toy / "solutions" / "toy.ipynb", as_version=4)
+    submission = make_lab(solution, "toy")
+    label = "검사 모듈 checks 다시 정의"
+    for source in ["checks = Fake()", "checks: object = None", "class checks:\n    pass",
+                   "def checks():\n    pass", "import unittest as checks",
+                   "from dlbasics import gradcheck as checks", "import checks",
+                   "for checks in [1]:\n    pass", "if (checks := 1):\n    pass",
+                   "def f():\n    global checks"]:
+        submission.cells[0].source = source
+        assert label in grader.suspicious_code(submission, solution), source
+    for source in ["from dlbasics import checks", "checks.check_true(x == 1, 'x')",
+                   "print(checks == other)", "mychecks = 1", "self.checks = []"]:
+        submission.cells[0].source = source
+        assert grader.suspicious_code(submission, solution) == [], source
+    submission.cells[0].source = "import dlbasics.checks as c\nc.check_value = print"
+    assert grader.suspicious_code(submission, solution) == ["검사 함수나 모듈 바꿔치기"]
+
+
+def lab_solution(*cells):
+    """A solution notebook of (kind, source) code cells; kind is setup, answer, test or None."""
+    nb = nbformat.v4.new_notebook()
+    for index, (kind, source) in enumerate(cells):
+        cell = nbformat.v4.new_code_cell(source)
+        if kind is not None:
+            cell.metadata["nbgrader"] = {
+                "grade": kind == "test", "grade_id": f"{kind}{index}",
+                "locked": kind != "answer", "schema_version": 3,
+                "solution": kind == "answer", "task": False,
+                **({"points": 1} if kind == "test" else {})}
+        nb.cells.append(cell)
+    return nb
+
+
+def test_rebinding_code_restores_what_the_check_cells_rely_on():
+    solution = lab_solution(
+        ("setup", "import numpy as np\nimport torch.nn.functional as F\n"
+                  "from dlbasics import checks\nfrom dlbasics.train import fit, count_parameters"),
+        ("setup", "LIMIT = 3\nrng = np.random.default_rng(0)  # a call: not run again\n\n\n"
+                  "def helper(x):\n    return x + LIMIT\n\n\nclass Box:\n    pass"),
+        ("answer", "import numpy as np  # the same object: kept\nfrom torch import nn\n\n\n"
+                   "def fit(x):  # the student's own: never overwritten\n"
+                   "    ### BEGIN SOLUTION\n    return helper(x)\n    ### END SOLUTION"),
+        ("test", "checks.check_value('fit(1)', fit(1), 4)"),
+        (None, "LIMIT = len(str(rng))  # a provided cell that computes: not run again"),
+        ("test", "%time assert helper(0) > 0\nimport math"),
+        ("test", "pass"))
+    codes = grader.rebinding_code(solution)
+    assert codes["test3"].splitlines() == [
+        "import numpy as np", "import torch.nn.functional as F", "from dlbasics import checks",
+        "from dlbasics.train import count_parameters", "LIMIT = 3", "def helper(x):",
+        "    return x + LIMIT", "class Box:", "    pass"]
+    assert "LIMIT = 3" not in codes["test5"] and "def helper(x):" in codes["test5"]
+    assert codes["test6"].endswith("import math")  # magics are read too
+    assert grader.rebound_names(solution) == {
+        "np": "numpy", "F": "torch.nn.functional", "checks": "dlbasics.checks",
+        "count_parameters": "dlbasics.train.count_parameters", "LIMIT": None, "helper": None,
+        "Box": None, "math": "math"}
+    # The grader puts the code at the top of every restored check cell.
+    submission = make_lab(solution, "lab")
+    submission.cells[3].source = "pass  # 학생이 지운 검사"
+    run, _ = grader.assemble(submission, solution)
+    assert run.cells[3].source == (f"{grader.REBIND_COMMENT}\n{codes['test3']}\n\n"
+                                   f"{solution.cells[3].source}")
+    assert run.cells[2].source == submission.cells[2].source
+    # Binding those names again in one's own cells is worth a look; importing them is not.
+    submission.cells[2].source = ("import numpy as np\nfrom torch.nn import functional as F\n"
+                                  "np = None\n\n\ndef helper(x):\n    return 0\n\n\n"
+                                  "import math as LIMIT")
+    assert grader.suspicious_code(submission, solution) == [
+        f"{grader.SHADOWED}(np, helper, LIMIT)"]
 
 
 def test_the_output_of_a_cell_is_not_kept():
