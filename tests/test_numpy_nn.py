@@ -52,6 +52,19 @@ def assert_close(ours, theirs, what):
     assert err < TOL, f"{what}: error {err:.2e} against torch"
 
 
+def assert_matches_torch(layer, t_layer, x, rng, what):
+    """layer's output, ∂J/∂x and parameter gradients equal t_layer's for a random dout."""
+    out = layer.forward(x)
+    dout = rng.standard_normal(out.shape)
+    t_out, t_dx, t_grads = forward_backward_torch(t_layer, x, dout)
+    assert_close(out, t_out, f"forward {what}")
+    assert_close(layer.backward(dout), t_dx, f"dx {what}")
+    assert set(layer.grads) == set(t_grads)
+    for name, grad in layer.grads.items():
+        assert grad.dtype == x.dtype, f"d{name} {what}: dtype {grad.dtype}"
+        assert_close(grad, t_grads[name], f"d{name} {what}")
+
+
 CONV_SEEDS = range(60)
 
 
@@ -62,14 +75,7 @@ def test_conv2d_matches_torch_forward_and_backward(seed):
     conv = numpy_conv(cfg).load_torch(tconv)
     rng = np.random.default_rng(seed + 1000)
     x = rng.standard_normal((cfg["N"], cfg["C"], cfg["H"], cfg["W"]))
-    out = conv.forward(x)
-    dout = rng.standard_normal(out.shape)
-    t_out, t_dx, t_grads = forward_backward_torch(tconv, x, dout)
-    assert_close(out, t_out, f"forward {cfg}")
-    assert_close(conv.backward(dout), t_dx, f"dx {cfg}")
-    assert set(conv.grads) == set(t_grads)
-    for name, grad in conv.grads.items():
-        assert_close(grad, t_grads[name], f"d{name} {cfg}")
+    assert_matches_torch(conv, tconv, x, rng, cfg)
 
 
 def test_the_random_configurations_cover_strides_paddings_and_modes():
@@ -110,11 +116,7 @@ def test_pooling_matches_torch_forward_and_backward(seed):
     x = rng.standard_normal(cfg["shape"])  # no ties: the maximum of each window is unique
     args = (cfg["kernel"], cfg["stride"], cfg["padding"])
     ours, theirs = (getattr(lib, f"{cfg['kind']}Pool2d")(*args) for lib in (numpy_nn, nn))
-    out = ours.forward(x)
-    dout = rng.standard_normal(out.shape)
-    t_out, t_dx, _ = forward_backward_torch(theirs, x, dout)
-    assert_close(out, t_out, f"forward {cfg}")
-    assert_close(ours.backward(dout), t_dx, f"dx {cfg}")
+    assert_matches_torch(ours, theirs, x, rng, cfg)
 
 
 def test_the_random_pooling_configurations_cover_strides_and_paddings():
@@ -161,15 +163,7 @@ def test_linear_matches_torch_forward_and_backward(seed):
     fc = numpy_nn.Linear(cfg["D"], cfg["O"], bias=cfg["bias"]).load_torch(t_fc)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((cfg["N"], cfg["D"]))
-    out = fc.forward(x)
-    dout = rng.standard_normal(out.shape)
-    t_out, t_dx, t_grads = forward_backward_torch(t_fc, x, dout)
-    assert_close(out, t_out, f"forward {cfg}")
-    assert_close(fc.backward(dout), t_dx, f"dx {cfg}")
-    assert set(fc.grads) == set(t_grads)
-    for name, grad in fc.grads.items():
-        assert grad.dtype == np.float64
-        assert_close(grad, t_grads[name], f"d{name} {cfg}")
+    assert_matches_torch(fc, t_fc, x, rng, cfg)
 
 
 def test_the_random_linear_configurations_vary():
@@ -190,11 +184,7 @@ def test_relu_and_flatten_match_torch_forward_and_backward(seed):
     x = rng.standard_normal(random_shape(rng))
     x[rng.random(x.shape) < 0.2] = 0.0  # at s = 0 both use τ'(0) = 0
     for ours, theirs in [(numpy_nn.ReLU(), nn.ReLU()), (numpy_nn.Flatten(), nn.Flatten())]:
-        out = ours.forward(x)
-        dout = rng.standard_normal(out.shape)
-        t_out, t_dx, _ = forward_backward_torch(theirs, x, dout)
-        assert_close(out, t_out, f"{ours!r} forward, x of shape {x.shape}")
-        assert_close(ours.backward(dout), t_dx, f"{ours!r} dx, x of shape {x.shape}")
+        assert_matches_torch(ours, theirs, x, rng, f"{ours!r}, x of shape {x.shape}")
 
 
 def check_layer_by_finite_differences(layer, x, tol=1e-7):
@@ -423,16 +413,11 @@ def test_a_first_layer_can_skip_the_input_gradient():
 
 
 def test_wide_products_in_column_blocks_match_torch():
-    # N·Ho·Wp = 6·30·34 > numpy_nn.BLOCK columns and a small weight: the blocked products run
+    # Ho·Wo·N = 30·30·6 > numpy_nn.BLOCK columns and a small weight: the blocked products run
     cfg = dict(N=6, C=1, O=3, H=30, W=30, kernel=(5, 5), stride=(1, 1), padding=(2, 2),
                mode="zeros", bias=True)
-    assert cfg["N"] * cfg["H"] * (cfg["W"] + 4) > numpy_nn.BLOCK
+    assert cfg["N"] * cfg["H"] * cfg["W"] > numpy_nn.BLOCK
     tconv = torch_conv(cfg)
     conv = numpy_conv(cfg).load_torch(tconv)
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((6, 1, 30, 30))
-    dout = rng.standard_normal((6, 3, 30, 30))
-    t_out, t_dx, t_grads = forward_backward_torch(tconv, x, dout)
-    assert_close(conv.forward(x), t_out, "forward")
-    assert_close(conv.backward(dout), t_dx, "dx")
-    assert_close(conv.grads["weight"], t_grads["weight"], "dweight")
+    assert_matches_torch(conv, tconv, rng.standard_normal((6, 1, 30, 30)), rng, cfg)
