@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = [*sorted((ROOT / "chapters").glob("*.ipynb")),
             *sorted((ROOT / "solutions").glob("*.ipynb"))]
 ALL = EXECUTED + sorted((ROOT / "labs").glob("*.ipynb"))
-MARKERS = {"# NBVAL_IGNORE_OUTPUT", "# NBVAL_CHECK_OUTPUT", "# NBVAL_SKIP",
-           "# NBVAL_RAISES_EXCEPTION"}
+# nbval reads these cell tags; its comment markers (# NBVAL_...) are not used in the book.
+NBVAL_TAGS = {"nbval-ignore-output", "nbval-check-output", "nbval-skip", "raises-exception"}
+NBVAL_COMMENT = re.compile(r"^\s*#+\s*(NBVAL_|PYTEST_VALIDATE_)", re.M)
+PROGRESS_BAR = re.compile(r"\d+%\|")
 MACHINE_PATHS = re.compile(r"/(?:home|root|work|Users)/|/tmp/ipykernel|[A-Z]:\\\\Users")
 
 
@@ -46,15 +48,27 @@ def test_outputs_hold_no_machine_paths_or_warnings(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
-def test_nbval_markers_are_whole_lines(path):
+def test_nbval_instructions_are_cell_tags_not_comments(path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        for line in cell.source.splitlines():
-            if "NBVAL_" in line:
-                assert line.strip() in MARKERS, (
-                    f"nbval ignores {line.strip()!r}: the marker must be the whole line")
+        assert not NBVAL_COMMENT.search(cell.source), (
+            f"use the cell tag (one of {sorted(NBVAL_TAGS)}), not a comment, in:\n{cell.source}")
+        tags = cell.metadata.get("tags", [])
+        assert isinstance(tags, list), f"cell tags must be a list in:\n{cell.source}"
+        assert "nbval-ignore-output" not in tags or "nbval-check-output" not in tags
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=ids(EXECUTED))
+def test_outputs_hold_no_progress_bars(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            text = json.dumps(cell.outputs, ensure_ascii=False)
+            assert not PROGRESS_BAR.search(text), (
+                f"a half-drawn progress bar is stored; run `make execute` on {path.name}:\n"
+                f"{cell.source}")
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))

@@ -1,0 +1,75 @@
+"""The chapters read as a textbook (../shared/TEXTBOOK.md): values on the page, checks out of sight.
+
+A chapter prints the value a lesson is about and guards it with a silent ``assert``; nbval's
+instructions are cell tags; the prose is about deep learning, never about the test harness
+(how a threshold was calibrated, which outputs nbval compares: that goes in CONTRIBUTING.md).
+"""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+MAX_VERDICT_LINES = 10  # bare True/False output lines in the whole book
+
+# Words of the test harness and of the book's making, not of deep learning.
+HARNESS_WORDS = {
+    "nbval": re.compile(r"nbval|NBVAL", re.I),
+    "what is not checked": re.compile(r"검사하지 않|비교하지 않습니다|출력은 검사"),
+    "this cell's output": re.compile(r"이 칸의 출력"),
+    "seeds tried": re.compile(r"\d+\s*개의?\s*시드|시드\s*\d+\s*개|시드마다|여러 시드"),
+    "thread counts": re.compile(r"스레드"),
+    "standard errors": re.compile(r"표준\s?오차"),
+    "generous thresholds": re.compile(r"넉넉한 기준|넉넉하게 검사|기준으로 검사|검사합니다"),
+    "making-of asides": re.compile(r"정직하게 말하면|이 책을 만들|만들 때 .{0,20}해 보니|"
+                                   r"PDF를 직접|직접 열어 보지"),
+    "CI": re.compile(r"\bCI\b"),
+}
+
+
+def ids(paths):
+    return [p.name for p in paths]
+
+
+def verdict_lines(nb):
+    """Output lines that end in a bare True or False."""
+    lines = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = out.get("text") or out.get("data", {}).get("text/plain", "")
+            lines += [line for line in "".join(text).splitlines()
+                      if re.search(r"\b(True|False)\s*$", line)]
+    return lines
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_prose_is_about_deep_learning_not_the_test_harness(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for what, pattern in HARNESS_WORDS.items():
+            found = pattern.search(cell.source)
+            assert not found, (f"{path.name}: prose about {what} ({found.group(0)!r}) belongs in "
+                               f"CONTRIBUTING.md or beside the tests:\n{cell.source}")
+
+
+def test_the_book_shows_values_not_verdicts():
+    lines = {path.name: verdict_lines(nbformat.read(path, as_version=4)) for path in CHAPTERS}
+    total = sum(map(len, lines.values()))
+    shown = json.dumps({k: v for k, v in lines.items() if v}, ensure_ascii=False, indent=1)
+    assert total <= MAX_VERDICT_LINES, (
+        f"{total} output lines are bare True/False verdicts; print the value and assert on it:\n"
+        f"{shown}")
+
+
+def test_verdict_counter_sees_a_verdict():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print('정확도 ≥ 0.96:', True)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="정확도 ≥ 0.96: True\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="테스트 정확도: 0.976\n")])]
+    assert verdict_lines(nb) == ["정확도 ≥ 0.96: True"]
