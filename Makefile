@@ -27,14 +27,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(PIP_TORCH) -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
-	$(PY) -m dlbasics.lab --configure
+	$(PY) -m dlbasics.tools.lab --configure
 	touch $(STAMP)
 
 install: $(STAMP)
 
 ## make lab: JupyterLab on the book (localhost, with its token), opening at the table of contents.
 lab: $(STAMP)
-	$(PY) -m dlbasics.lab
+	$(PY) -m dlbasics.tools.lab
 
 ## make test: unit tests, the browser test, every chapter and solution notebook under nbval.
 test: $(STAMP)
@@ -48,14 +48,14 @@ test-notebooks: $(STAMP)
 
 ## make execute: re-run the notebooks in place so that the stored outputs are fresh.
 execute: $(STAMP)
-	$(PY) -m dlbasics.nbtools $(NOTEBOOKS)
+	$(PY) -m dlbasics.tools.nbtools $(NOTEBOOKS)
 
 ## make colab: "Open in Colab" badge and Colab-only install cell in every chapter and solution.
 colab: $(STAMP)
-	$(PY) -m dlbasics.colab $(NOTEBOOKS)
+	$(PY) -m dlbasics.tools.colab $(NOTEBOOKS)
 
 toc: $(STAMP)
-	$(PY) -m dlbasics.nbtools --toc
+	$(PY) -m dlbasics.tools.nbtools --toc
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -65,7 +65,7 @@ clean:
 
 ## make labs: generate the student labs from the solutions (never edit labs/ by hand).
 labs: $(STAMP)
-	$(PY) -m dlbasics.labgen
+	$(PY) -m dlbasics.tools.labgen
 
 ## make bench: NumPy layers against PyTorch on the CPU (not part of the test suite).
 bench: $(STAMP)

@@ -13,7 +13,7 @@ _EXPORTS = {
     "seed_everything": "env",
     "show_images": "plotting",
     "use_korean_font": "plotting",
-    "count_parameters": "train",
+    "count_parameters": "summary",
     "evaluate": "train",
     "fit": "train",
 }

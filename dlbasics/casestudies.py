@@ -21,7 +21,8 @@ from torch.nn import functional as F
 
 from .env import device as best_device
 from .env import seed_everything
-from .train import count_parameters, evaluate, fit
+from .summary import count_parameters
+from .train import evaluate, fit
 
 POOLING = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
 

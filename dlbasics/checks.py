@@ -6,7 +6,7 @@ and the actual shape or value, and, for arrays, where and by how much they diffe
 guess at the usual mistake (transposed, wrong sign, a constant factor such as a missing 1/t).
 A check cell ends with :func:`passed`, which prints one line.
 
-The grader (``python -m dlbasics.grade``) scores a check cell by whether it raises, so the
+The grader (``python -m dlbasics.tools.grade``) scores a check cell by whether it raises, so the
 same messages reach the instructor's table.
 """
 

@@ -644,11 +644,6 @@ class SGD:
             p -= self.lr * grads[name]
 
 
-def count_parameters(module):
-    """Number of learnable parameters."""
-    return sum(p.size for p in module.parameters())
-
-
 def predict(module, X, batch_size=500):
     """Class scores of ``module`` for X, in batches: (N, ...) → (N, c)."""
     return np.concatenate([module.forward(X[i:i + batch_size])

@@ -72,8 +72,3 @@ def fit(net, X, y, *, epochs, lr=0.1, batch_size=64, optimizer=None, loss_fn=Non
         if X_val is not None:
             history["val_acc"].append(evaluate(net, X_val, y_val, device=device))
     return history
-
-
-def count_parameters(net):
-    """Number of learnable parameters (elements of all tensors with requires_grad)."""
-    return sum(p.numel() for p in net.parameters() if p.requires_grad)

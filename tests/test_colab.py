@@ -12,7 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from dlbasics import colab, lab
+from dlbasics import tools
+from dlbasics.tools import colab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [*sorted((ROOT / "chapters").glob("*.ipynb")),
@@ -120,7 +121,7 @@ def test_notebook_outside_the_repository_or_without_title_is_refused(tmp_path):
 
 def test_command_line_check_fails_on_a_stale_notebook_until_the_tool_runs(
         tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(lab, "book_root", lambda: tmp_path)
+    monkeypatch.setattr(tools, "book_root", lambda: tmp_path)
     path = str(make_notebook(tmp_path / "chapters" / "a.ipynb"))
     assert colab.main(["--check", "--repo", "someone/book", path]) == 1
     assert colab.main(["--repo", "someone/book", path]) == 0

@@ -54,4 +54,4 @@ def test_readme_keeps_its_sections_after_the_table_of_contents():
     for heading in ("시작하기: 명령 두 개", "차례", "강사용 안내 (For instructors)", "저장소 구성",
                     "English summary"):
         assert heading in headings, f"README.md lost its section '{heading}'"
-    assert "python -m dlbasics.grade" in readme and "docs/instructors.md" in readme
+    assert "python -m dlbasics.tools.grade" in readme and "docs/instructors.md" in readme

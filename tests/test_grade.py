@@ -19,9 +19,9 @@ import psutil
 import pytest
 from nbclient.exceptions import CellExecutionComplete
 
-from dlbasics import grade as grader
-from dlbasics.grade import grade
-from dlbasics.labgen import make_lab
+from dlbasics.tools import grade as grader
+from dlbasics.tools.grade import grade
+from dlbasics.tools.labgen import make_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -508,7 +508,7 @@ def test_command_line_json_is_one_object_and_no_process_survives(toy):
     path = toy_submission(toy, "toy_kim.ipynb", *unruly_cells(pids))
     (toy / "notes.txt").write_text("not a notebook")
     before = snapshot(toy)
-    command = [*(unprivileged() or []), sys.executable, "-m", "dlbasics.grade", str(path),
+    command = [*(unprivileged() or []), sys.executable, "-m", "dlbasics.tools.grade", str(path),
                str(toy / "notes.txt"), "--json", "--solutions", str(toy / "solutions"),
                "--timeout", "30"]
     run = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)

@@ -8,7 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
-from dlbasics import lab
+from dlbasics.tools import lab
 
 
 def free_port():

@@ -7,8 +7,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dlbasics import labgen
-from dlbasics.labgen import HIDDEN_TESTS, SOLUTION, make_lab, replace_regions, validate_nbgrader
+from dlbasics.tools import labgen
+from dlbasics.tools.labgen import (
+    HIDDEN_TESTS,
+    SOLUTION,
+    make_lab,
+    replace_regions,
+    validate_nbgrader,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))

@@ -2,7 +2,7 @@ import nbformat
 import pytest
 from nbfactory import make_notebook
 
-from dlbasics import nbtools
+from dlbasics.tools import nbtools
 
 
 def test_execute_notebook_stores_outputs_in_the_notebook_folder(tmp_path):

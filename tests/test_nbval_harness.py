@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbfactory import make_notebook
 
-from dlbasics.nbtools import execute_notebook
+from dlbasics.tools.nbtools import execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_CODE = 1  # cell 0 is the title

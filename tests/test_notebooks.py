@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dlbasics.nbtools import update_toc
+from dlbasics.tools.nbtools import update_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = [*sorted((ROOT / "chapters").glob("*.ipynb")),

@@ -8,6 +8,7 @@ from torch import nn
 
 from dlbasics import numpy_nn
 from dlbasics.gradcheck import numerical_gradient, rel_error
+from dlbasics.summary import count_parameters
 
 TOL = 1e-10
 
@@ -140,8 +141,8 @@ def test_max_pooling_sends_a_tied_gradient_to_the_first_maximum_like_torch():
 
 
 def test_pooling_has_no_learnable_parameters():
-    assert numpy_nn.count_parameters(numpy_nn.MaxPool2d(2)) == 0
-    assert numpy_nn.count_parameters(numpy_nn.AvgPool2d(3, 1, 1)) == 0
+    assert count_parameters(numpy_nn.MaxPool2d(2)) == 0
+    assert count_parameters(numpy_nn.AvgPool2d(3, 1, 1)) == 0
 
 
 def random_linear_config(seed):
@@ -337,7 +338,7 @@ def test_default_initialisation_follows_torch_bounds():
     assert conv.params["weight"].shape == (8, 4, 3, 3)
     assert np.abs(conv.params["weight"]).max() <= bound
     assert np.abs(conv.params["weight"]).max() > 0.9 * bound
-    assert numpy_nn.count_parameters(conv) == 8 * 4 * 9 + 8
+    assert count_parameters(conv) == 8 * 4 * 9 + 8
 
 
 def test_pad_and_unpad_are_adjoint_for_both_modes():

@@ -53,6 +53,3 @@ def test_as_tensors_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="3 samples but y has 2"):
         train.as_tensors(np.zeros((3, 2)), np.zeros(2))
 
-
-def test_count_parameters():
-    assert train.count_parameters(nn.Linear(784, 10)) == 7850

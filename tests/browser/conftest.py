@@ -2,7 +2,7 @@
 
 - ``chromium``: /usr/bin/chromium, installed with apt-get (with the Korean font fonts-nanum,
   so that screenshots show Hangul) when it is missing. Playwright never downloads a browser.
-- ``lab_url``: ``python -m dlbasics.lab --port PORT --no-browser`` (the command of `make lab`)
+- ``lab_url``: ``python -m dlbasics.tools.lab --port PORT --no-browser`` (the command of `make lab`)
   on a free localhost port; the URL with its token is read from the server's log. The user
   settings and workspaces live in a temporary folder, so the test sees the book's defaults
   (the Korean UI) whatever the developer changed, and autosave is off, so running the cells
@@ -188,7 +188,7 @@ def lab_url(tmp_path_factory):
     had_checkpoints = checkpoints.exists()
     with open(log, "w", encoding="utf-8") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "dlbasics.lab", "--port", str(port), "--no-browser"],
+            [sys.executable, "-m", "dlbasics.tools.lab", "--port", str(port), "--no-browser"],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     try:
         with timed("JupyterLab start"):

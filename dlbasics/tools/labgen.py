@@ -1,6 +1,6 @@
 """실습 과제 만들기 (generate the student labs from the solutions): ``make labs``.
 
-``python -m dlbasics.labgen`` reads every ``solutions/<name>.ipynb`` (nbgrader's source
+``python -m dlbasics.tools.labgen`` reads every ``solutions/<name>.ipynb`` (nbgrader's source
 format) and writes ``labs/<name>.ipynb``:
 
 - each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region becomes a blank that raises
@@ -26,6 +26,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import book_root
+
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_TESTS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 CODE_STUB = ("# 여기에 코드를 작성하세요 (YOUR CODE HERE)",
@@ -35,11 +37,6 @@ NBGRADER_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade
                  "checksum", "cell_type"}
 NBGRADER_REQUIRED = {"schema_version", "grade", "locked", "solution"}
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")
-
-
-def book_root():
-    """The repository root (the folder above this package)."""
-    return Path(__file__).resolve().parent.parent
 
 
 def replace_regions(source, markers, stub):
@@ -153,8 +150,9 @@ def lab_text(solution_path):
     missing = [index for index, cell in enumerate(raw.get("cells", [])) if "id" not in cell]
     if (raw.get("nbformat"), raw.get("nbformat_minor", 0)) >= (4, 5) and missing:
         raise ValueError(f"{solution_path}: cells {missing} have no id; execute the solution "
-                         "with `python -m dlbasics.nbtools` (or nbformat.validator.normalize) "
-                         "so that every cell keeps one id, then run `make labs`")
+                         "with `python -m dlbasics.tools.nbtools` (or "
+                         "nbformat.validator.normalize) so that every cell keeps one id, "
+                         "then run `make labs`")
     solution = nbformat.reads(text, as_version=4)
     text = nbformat.writes(make_lab(solution, solution_path.stem))
     return text if text.endswith("\n") else text + "\n"
@@ -193,7 +191,7 @@ def generate(root=None, write=True):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m dlbasics.labgen",
+        prog="python -m dlbasics.tools.labgen",
         description="Generate labs/<name>.ipynb from every solutions/<name>.ipynb (make labs): "
                     "solution regions become NotImplementedError blanks, hidden tests and "
                     "outputs are removed.")

@@ -1,6 +1,6 @@
 """Execute the book's notebooks in place so that their stored outputs are fresh.
 
-``make execute`` runs ``python -m dlbasics.nbtools chapters/*.ipynb solutions/*.ipynb``.
+``make execute`` runs ``python -m dlbasics.tools.nbtools chapters/*.ipynb solutions/*.ipynb``.
 Each notebook runs in a fresh kernel of this environment, with its own folder as the
 working directory, exactly as nbval will run it, except that tqdm's progress bars are off
 (``TQDM_DISABLE=1``): a stored bar is only ever half drawn ("0%| | 0/7") on a static page.

@@ -1,4 +1,4 @@
-"""JupyterLab on the book: ``make lab`` runs ``python -m dlbasics.lab``.
+"""JupyterLab on the book: ``make lab`` runs ``python -m dlbasics.tools.lab``.
 
 The server listens on localhost only and keeps JupyterLab's token authentication; it
 opens at the table of contents (chapters/00_getting_started.ipynb), with the Korean
@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import book_root
+
 START_PAGE = "chapters/00_getting_started.ipynb"
 # Defaults written to this environment's overrides.json: the Korean UI, and no news feed or
 # update check (the book works offline; a student can turn them on in 설정).
@@ -19,14 +21,6 @@ DEFAULTS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                      "checkForUpdates": False},
 }
-
-
-def book_root():
-    """The repository root: the folder above this package, when it holds ``chapters/``."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "chapters").is_dir():
-        raise FileNotFoundError(f"{root} has no chapters/ folder: use a clone of the book")
-    return root
 
 
 def write_defaults(prefix=sys.prefix):

@@ -1,4 +1,4 @@
-"""채점기 (the instructors' grader): ``python -m dlbasics.grade SUBMISSION.ipynb ... [--json]``.
+"""채점기 (the instructors' grader): ``python -m dlbasics.tools.grade SUBMISSION.ipynb ...``.
 
 For each submitted lab notebook the grader
 
@@ -53,8 +53,9 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionComplete, DeadKernelError
 
-from .labgen import book_root, nbgrader_meta, validate_nbgrader
-from .summary import _pad, _width
+from ..summary import display_width, pad
+from . import book_root
+from .labgen import nbgrader_meta, validate_nbgrader
 
 CELL_TIMEOUT = 120
 NOTEBOOK_TIMEOUT = 600
@@ -766,8 +767,8 @@ def format_result(result):
                  f"({result.seconds:g} s)"))
     if result.questions:
         rows.insert(0, ("문항 (question)", "점수", "결과"))
-    width = [max(_width(row[i]) for row in rows) for i in range(2)]
-    lines += [f"  {_pad(name, width[0])}  {_pad(points, width[1], right=True)}  {text}"
+    width = [max(display_width(row[i]) for row in rows) for i in range(2)]
+    lines += [f"  {pad(name, width[0])}  {pad(points, width[1], right=True)}  {text}"
               for name, points, text in rows]
     return "\n".join(lines)
 
@@ -781,7 +782,7 @@ def _seconds(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m dlbasics.grade",
+        prog="python -m dlbasics.tools.grade",
         description="Grade submitted labs: put the hidden tests back, run each notebook in a "
                     "fresh kernel in a temporary folder, and score every graded check cell "
                     "(its points when it runs without an error).",

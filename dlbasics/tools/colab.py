@@ -1,6 +1,6 @@
 """Colab 지원: 'Colab에서 열기' 배지와 Colab에서만 실행되는 설치 칸 (Colab support).
 
-``python -m dlbasics.colab [--repo OWNER/NAME] [--check] NOTEBOOK...`` gives each notebook
+``python -m dlbasics.tools.colab [--repo OWNER/NAME] [--check] NOTEBOOK...`` gives each notebook
 
 - an "Open in Colab" badge on the line under the ``# 제목`` of its first markdown cell, linking
   to ``https://colab.research.google.com/github/OWNER/NAME/blob/main/<path in the repo>``;
@@ -10,7 +10,7 @@
   nothing and prints nothing, so the outputs that nbval compares stay the same.
 
 Running it again changes nothing; with another ``--repo`` it rewrites the links. After it adds
-the install cell, re-execute the notebook (``python -m dlbasics.nbtools NOTEBOOK``).
+the install cell, re-execute the notebook (``python -m dlbasics.tools.nbtools NOTEBOOK``).
 
 On Colab, pip installs the package with the dependencies named in pyproject.toml; they are not
 pinned, so Colab's own torch, numpy and matplotlib stay as they are.
@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+from dlbasics import tools
 
 # The book's repository on GitHub as "OWNER/NAME" (placeholder until the book is published;
 # change it here, or pass --repo, and re-run the tool over every notebook).
@@ -126,9 +128,7 @@ def repo_path(notebook, root):
 def apply(notebook, repo=GITHUB_REPO, root=None, write=True):
     """Add the Colab badge and install cell to the notebook file; return True if it changed."""
     if root is None:
-        from .lab import book_root
-
-        root = book_root()
+        root = tools.book_root()
     nb = nbformat.read(notebook, as_version=4)
     changed = add_colab_cells(nb, repo_path(notebook, root), repo)
     if changed and write:
@@ -148,9 +148,11 @@ def main(argv=None):
     stale = [path for path in args.notebooks if apply(path, args.repo, write=not args.check)]
     for path in stale:
         if args.check:
-            print(f"{path}: Colab cells missing or stale (run python -m dlbasics.colab {path})")
+            print(f"{path}: Colab cells missing or stale "
+                  f"(run python -m dlbasics.tools.colab {path})")
         else:
-            print(f"{path}: Colab cells updated; re-execute it: python -m dlbasics.nbtools {path}")
+            print(f"{path}: Colab cells updated; re-execute it: "
+                  f"python -m dlbasics.tools.nbtools {path}")
     return 1 if args.check and stale else 0
 
 
