@@ -16,7 +16,7 @@ PYTEST := $(TEST_ENV) $(PY) -m pytest -n $(JOBS) --dist loadfile
 PIP_TORCH := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install lab test test-unit test-notebooks execute colab toc labs lint bench gpu-check test-browser clean
+.PHONY: install lab test test-unit test-notebooks execute collect colab toc labs lint bench gpu-check test-browser clean
 
 # Bootstrap: a virtual environment with the pinned packages and dlbasics (editable).
 $(STAMP): requirements.txt pyproject.toml
@@ -46,8 +46,12 @@ test-unit: $(STAMP)
 test-notebooks: $(STAMP)
 	$(PYTEST) chapters solutions $(PYTEST_NBVAL)
 
+## make collect: the chapters' `#@save NAME` cells into dlbasics/NAME.py (one source: the chapter).
+collect: $(STAMP)
+	$(PY) -m dlbasics.tools.collect
+
 ## make execute: re-run the notebooks in place so that the stored outputs are fresh.
-execute: $(STAMP)
+execute: collect
 	$(PY) -m dlbasics.tools.nbtools $(NOTEBOOKS)
 
 ## make colab: "Open in Colab" badge and Colab-only install cell in every chapter and solution.
