@@ -1,0 +1,592 @@
+"""그림 그리기 (drawings of the lecture note's figures, made from the objects they depict).
+
+Every drawing is computed: a convolution picture from the arrays, a padding picture from the
+padded array, a network diagram from the torch module itself (its submodules and, through
+torch.fx, the way its forward() connects them). Change the code and the picture changes.
+matplotlib only; Hangul labels through :func:`dlbasics.plotting.use_korean_font`.
+
+- :func:`grid_panels` — grids of numbers with highlighted windows (input, kernel, output;
+  padding cells in grey), for 그림 4-6, 4-7, 4-8, 4-13, 4-14, 4-16.
+- :func:`tensor_flow`, :func:`feature_map_flow` — tensors as C×H×W cuboids with their sizes,
+  for 그림 4-15, 4-18, 4-19, 4-21, 4-22.
+- :func:`layer_graph` — a layered graph of nodes (a DMLP with its bias nodes, partial
+  connections and a receptive field), for 그림 4-3, 4-5.
+- :func:`module_graph` — the block diagram of a torch module: branches, concatenations,
+  shortcuts, for 그림 4-24, 4-26, 4-27, 4-28, 4-29.
+- :func:`box_flow` — rows of labelled boxes joined by arrows, for 그림 4-1.
+
+Tests read what a drawing holds, not its pixels: shapes drawn for nodes, cells and cuboids
+carry a ``gid`` ("node", "cell", "pad", "window", "cuboid", "box") and the texts are the
+axes' texts.
+"""
+
+import math
+import operator
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
+
+from .plotting import use_korean_font
+
+PAD_COLOR = "#d9d9d9"
+WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple")
+
+
+# ---- grids of numbers ---------------------------------------------------------------------
+
+def _as_grid(values):
+    values = np.asarray(values)
+    if values.ndim == 1:
+        return values[None, :]
+    if values.ndim != 2:
+        raise ValueError(f"a grid needs a 1-D or 2-D array, got shape {values.shape}")
+    return values
+
+
+def _format(value, fmt):
+    if isinstance(fmt, str):
+        return fmt.format(value)
+    return fmt(value)
+
+
+def draw_grid(ax, values, x0=0.0, y0=0.0, *, padding=0, windows=(), fmt="{:g}", title=None,
+              fontsize=10, shade=None):
+    """Draw ``values`` (1-D or 2-D) as a grid of numbered unit cells with its top-left at (x0, y0).
+
+    ``padding``: the outer rings that are padding, drawn grey. ``windows``: rectangles
+    (row, col, height, width) drawn with thick coloured edges, e.g. a kernel's position.
+    ``shade``: an optional array of the grid's shape; cells where it is True are tinted.
+    Returns the grid's (width, height) in cells.
+    """
+    grid = _as_grid(values)
+    rows, cols = grid.shape
+    for r in range(rows):
+        for c in range(cols):
+            is_pad = min(r, c, rows - 1 - r, cols - 1 - c) < padding
+            tinted = shade is not None and _as_grid(shade)[r, c]
+            color = PAD_COLOR if is_pad else "#fde9c9" if tinted else "white"
+            ax.add_patch(Rectangle((x0 + c, y0 - r - 1), 1, 1, facecolor=color,
+                                   edgecolor="gray", lw=0.8, gid="pad" if is_pad else "cell"))
+            ax.text(x0 + c + 0.5, y0 - r - 0.5, _format(grid[r, c], fmt), ha="center",
+                    va="center", fontsize=fontsize)
+    for i, (r, c, h, w) in enumerate(windows):
+        ax.add_patch(Rectangle((x0 + c, y0 - r - h), w, h, fill=False, lw=2.5,
+                               edgecolor=WINDOW_COLORS[i % len(WINDOW_COLORS)], gid="window"))
+    if title:
+        ax.text(x0 + cols / 2, y0 + 0.4, title, ha="center", va="bottom", fontsize=fontsize + 1)
+    return cols, rows
+
+
+def grid_panels(panels, *, gap=1.6, symbols=(), title=None, cell_inches=0.42, fontsize=10):
+    """Draw grids side by side, e.g. input ⊛ kernel = feature map.
+
+    ``panels``: dicts with the keys of :func:`draw_grid` (``values`` required; ``padding``,
+    ``windows``, ``fmt``, ``title``, ``shade`` optional). ``symbols``: texts put in the gaps
+    between consecutive panels (e.g. ``("*", "=")``). Returns the figure.
+    """
+    use_korean_font()
+    sizes = [_as_grid(p["values"]).shape for p in panels]
+    width = sum(cols for _, cols in sizes) + gap * (len(panels) - 1)
+    height = max(rows for rows, _ in sizes)
+    fig, ax = plt.subplots(figsize=(max(2.0, width * cell_inches),
+                                    max(1.2, (height + 1.2) * cell_inches)))
+    x = 0.0
+    for i, (panel, (rows, cols)) in enumerate(zip(panels, sizes, strict=True)):
+        y0 = -(height - rows) / 2
+        draw_grid(ax, panel["values"], x, y0, padding=panel.get("padding", 0),
+                  windows=panel.get("windows", ()), fmt=panel.get("fmt", "{:g}"),
+                  title=panel.get("title"), fontsize=fontsize, shade=panel.get("shade"))
+        x += cols
+        if i < len(symbols):
+            ax.text(x + gap / 2, -height / 2, symbols[i], ha="center", va="center",
+                    fontsize=fontsize + 6)
+        x += gap
+    ax.set_xlim(-0.2, width + 0.2)
+    ax.set_ylim(-height - 0.2, 1.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=fontsize + 2)
+    return fig
+
+
+# ---- tensors as cuboids ---------------------------------------------------------------------
+
+def _span(n, scale):
+    """Drawn length of a dimension of size n: grows like log2, so 1 and 224 both stay visible."""
+    return scale * (0.35 + math.log2(max(n, 1)) / 3)
+
+
+def draw_cuboid(ax, x, y, channels, height, width, *, label=None, color="#9ecae1", scale=1.0,
+                split=1):
+    """A C×H×W tensor as an oblique cuboid whose front face (H×W) has its bottom-left at (x, y).
+
+    The depth axis (drawn to the right and up) stands for the channels. ``split`` > 1 draws the
+    channels as that many stacked cuboids of C/split channels (a grouped convolution's groups,
+    AlexNet's two GPUs). Returns the drawn (width, height), depth offset included.
+    """
+    w, h = _span(width, scale), _span(height, scale)
+    d = _span(max(channels // split, 1), scale * 0.9)
+    dx, dy = d * 0.6, d * 0.45
+    gap = 0.15 * scale
+    for g in range(split):
+        y0 = y + g * (h + dy + gap)
+        ax.add_patch(Rectangle((x, y0), w, h, facecolor=color, edgecolor="black", lw=0.8,
+                               gid="cuboid"))
+        for corners, alpha in (([(x, y0 + h), (x + dx, y0 + h + dy), (x + w + dx, y0 + h + dy),
+                                 (x + w, y0 + h)], 0.8),
+                               ([(x + w, y0), (x + w + dx, y0 + dy), (x + w + dx, y0 + h + dy),
+                                 (x + w, y0 + h)], 0.6)):
+            ax.add_patch(Polygon(corners, closed=True, facecolor=color, edgecolor="black",
+                                 lw=0.8, alpha=alpha))
+    if label:
+        ax.text(x + (w + dx) / 2, y - 0.15 * scale, label, ha="center", va="top", fontsize=8)
+    return w + dx, split * (h + dy) + (split - 1) * gap
+
+
+def _shape_label(shape):
+    return "×".join(str(int(n)) for n in shape)
+
+
+def tensor_flow(shapes, *, names=None, ops=None, splits=None, title=None, scale=0.55):
+    """Tensors in a row, left to right, with the operation that turns each into the next.
+
+    ``shapes``: (C, H, W) tuples, or (n,) for a vector (drawn as a thin bar); ``names``:
+    a name per tensor drawn under its size; ``ops``: a label per arrow (len(shapes) − 1);
+    ``splits``: the number of channel groups per tensor (2 for AlexNet's two GPUs).
+    Returns the figure.
+    """
+    use_korean_font()
+    names = names or [None] * len(shapes)
+    ops = ops or [None] * (len(shapes) - 1)
+    splits = splits or [1] * len(shapes)
+    if len(ops) != len(shapes) - 1 or len(names) != len(shapes) or len(splits) != len(shapes):
+        raise ValueError(f"{len(shapes)} shapes need {len(shapes) - 1} ops and {len(shapes)} "
+                         f"names and splits, got {len(ops)}, {len(names)} and {len(splits)}")
+    fig, ax = plt.subplots(figsize=(1.0 + 1.6 * len(shapes), 3.2))
+    x, tops = 0.0, []
+    for i, shape in enumerate(shapes):
+        shape = tuple(int(n) for n in shape)
+        cuboid = (shape[0], shape[1], shape[2]) if len(shape) == 3 else (1, shape[0], 1)
+        label = _shape_label(shape) + (f"\n{names[i]}" if names[i] else "")
+        w, h = draw_cuboid(ax, x, 0.0, *cuboid, label=label, scale=scale, split=splits[i],
+                           color="#9ecae1" if len(shape) == 3 else "#c7e9c0")
+        tops.append(h)
+        if i < len(ops):
+            gap = 1.25
+            arrow = FancyArrowPatch((x + w + 0.05, 0.4 * scale), (x + w + gap - 0.05, 0.4 * scale),
+                                    arrowstyle="-|>", mutation_scale=10, lw=1)
+            ax.add_patch(arrow)
+            if ops[i]:
+                ax.text(x + w + gap / 2, 0.4 * scale + 0.1, ops[i].replace(", ", "\n"),
+                        ha="center", va="bottom", fontsize=7.5, linespacing=1.1)
+            x += w + gap
+        else:
+            x += w
+    ax.set_xlim(-0.2, x + 0.2)
+    ax.set_ylim(-0.9, max(tops) + 0.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def describe_module(module):
+    """A short label of a torch layer: '5×5 conv, 6', '2×2 max pool /2', 'FC 84', ..."""
+    from torch import nn
+
+    def pair(v):
+        return v if isinstance(v, tuple) else (v, v)
+
+    if isinstance(module, nn.Conv2d):
+        kh, kw = pair(module.kernel_size)
+        text = f"{kh}×{kw} conv, {module.out_channels}"
+        if pair(module.stride) != (1, 1):
+            text += f" /{pair(module.stride)[0]}"
+        if module.groups > 1:
+            text += f", 그룹 {module.groups}"
+        return text
+    if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
+        kind = "max" if isinstance(module, nn.MaxPool2d) else "avg"
+        kh, _ = pair(module.kernel_size)
+        stride = pair(module.stride or module.kernel_size)[0]
+        return f"{kh}×{kh} {kind} pool" + (f" /{stride}" if stride != 1 else "")
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return "전역 평균 풀링"
+    if isinstance(module, nn.Linear):
+        return f"FC {module.out_features}"
+    if isinstance(module, nn.BatchNorm2d | nn.BatchNorm1d):
+        return "BN"
+    if isinstance(module, nn.ReLU):
+        return "ReLU"
+    if isinstance(module, nn.Dropout):
+        return f"dropout {module.p:g}"
+    if isinstance(module, nn.Flatten):
+        return "flatten"
+    if isinstance(module, nn.Softmax | nn.LogSoftmax):
+        return "softmax"
+    return type(module).__name__
+
+
+SHAPE_LAYERS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Linear")
+
+
+def feature_map_flow(model, input_shape, *, title=None, names=None, scale=0.55):
+    """The tensors a sequential CNN makes from one input, drawn by :func:`tensor_flow`.
+
+    Runs a zero input of ``input_shape`` (C, H, W) through ``model`` and draws the input and
+    the output of every convolution, pooling and FC layer, with the layer's label on the
+    arrow. A grouped convolution's output is drawn in its groups (AlexNet's two GPUs).
+    ``names``: optional names of the drawn tensors after the input (e.g. LeNet-5's C1, S2, …).
+    Returns the figure.
+    """
+    import torch
+
+    records, hooks = [], []
+    for module in model.modules():
+        if type(module).__name__ in SHAPE_LAYERS:
+            hooks.append(module.register_forward_hook(
+                lambda mod, _inputs, out: records.append((mod, tuple(out.shape[1:])))))
+    param = next(model.parameters(), None)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape,
+                              device=param.device if param is not None else "cpu"))
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    shapes = [tuple(input_shape)] + [shape for _, shape in records]
+    ops = [describe_module(mod) for mod, _ in records]
+    splits = [1] + [getattr(mod, "groups", 1) for mod, _ in records]
+    if names is not None and len(names) != len(records):
+        raise ValueError(f"names needs one name per drawn layer ({len(records)}), got {len(names)}")
+    return tensor_flow(shapes, names=["입력", *(names or [None] * len(records))], ops=ops,
+                       splits=splits, title=title, scale=scale)
+
+
+# ---- layered graphs of nodes ---------------------------------------------------------------
+
+def layer_graph(sizes, *, bias=True, kernel=None, receptive_field=None, labels=None, title=None,
+                node_inches=0.5):
+    """Layers of nodes from bottom (input) to top, every node joined to the layer below.
+
+    ``kernel``: None for full connection (DMLP), or an odd width h for partial connection
+    (node i sees nodes i − (h−1)/2 … i + (h−1)/2 below, as a convolution with padding).
+    ``bias``: draw a bias node "1" at the left of every layer but the last (U^l's column 0).
+    ``receptive_field``: the index of a node of the top layer whose receptive field is
+    highlighted, layer by layer. ``labels``: a label per layer. Returns the figure.
+    """
+    use_korean_font()
+    if kernel is not None and kernel % 2 == 0:
+        raise ValueError(f"kernel must be an odd width, got {kernel}")
+    L = len(sizes) - 1
+    widest = max(sizes) + (1 if bias else 0)
+    x_units = widest + 1.5 + (2.2 if labels else 0)
+    fig, ax = plt.subplots(figsize=(x_units * node_inches, (L + 1.2) * node_inches * 1.25))
+    xs = {}
+    for l, n in enumerate(sizes):
+        offset = (widest - n) / 2 + (0.5 if bias else 0)
+        xs[l] = [offset + i for i in range(n)]
+    marked = {L: {receptive_field}} if receptive_field is not None else {}
+    for l in range(L, 0, -1):
+        if l in marked:
+            r = (kernel - 1) // 2 if kernel else None
+            below = set()
+            for i in marked[l]:
+                below |= (set(range(max(0, i - r), min(sizes[l - 1], i + r + 1))) if kernel
+                          else set(range(sizes[l - 1])))
+            marked[l - 1] = below
+    for l in range(1, L + 1):
+        for j, xj in enumerate(xs[l]):
+            sources = (range(sizes[l - 1]) if kernel is None else
+                       range(max(0, j - (kernel - 1) // 2),
+                             min(sizes[l - 1], j + (kernel - 1) // 2 + 1)))
+            hot = j in marked.get(l, ())
+            for i in sources:
+                ax.plot([xs[l - 1][i], xj], [l - 1, l], color="tab:red" if hot else "0.6",
+                        lw=1.4 if hot else 0.6, zorder=1)
+            if bias and l - 1 < L:
+                ax.plot([xs[l - 1][0] - 1, xj], [l - 1, l], color="0.75", lw=0.5, ls="--",
+                        zorder=1)
+    for l in range(L + 1):
+        for i, x in enumerate(xs[l]):
+            hot = i in marked.get(l, ())
+            ax.add_patch(plt.Circle((x, l), 0.22, facecolor="#fcbba1" if hot else "white",
+                                    edgecolor="black", lw=1, zorder=2, gid="node"))
+        if bias and l < L:
+            ax.add_patch(plt.Circle((xs[l][0] - 1, l), 0.22, facecolor=PAD_COLOR,
+                                    edgecolor="black", lw=1, zorder=2, gid="bias"))
+            ax.text(xs[l][0] - 1, l, "1", ha="center", va="center", fontsize=8, zorder=3)
+        if labels:
+            ax.text(-0.6, l, labels[l], ha="right", va="center", fontsize=10)
+    ax.set_xlim(-0.9 - (2.2 if labels else 0), widest + 0.6)
+    ax.set_ylim(-0.6, L + 0.6)
+    ax.set_aspect(0.8)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# ---- block diagrams of torch modules ----------------------------------------------------------
+
+FOLDED = ("BatchNorm1d", "BatchNorm2d", "ReLU", "Dropout")
+TRANSPARENT = ("Identity",)  # drawn as a plain arrow: the shortcut x of a residual block
+
+
+def _trace(model, input_shape, leaves):
+    """torch.fx graph of ``model`` with output shapes; ``leaves``: module classes kept whole."""
+    import torch
+    from torch import fx
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    class Tracer(fx.Tracer):
+        def is_leaf_module(self, module, qualname):
+            return isinstance(module, tuple(leaves)) or super().is_leaf_module(module, qualname)
+
+        def call_module(self, module, forward, args, kwargs):
+            try:
+                return super().call_module(module, forward, args, kwargs)
+            except fx.proxy.TraceError:  # control flow on values (e.g. LRN): one box
+                return self.create_proxy("call_module", self.path_of_module(module), args,
+                                         kwargs)
+
+    gm = fx.GraphModule(model, Tracer().trace(model))
+    gm.graph.eliminate_dead_code()  # what a module that fell back to one box had traced
+    param = next(model.parameters(), None)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            ShapeProp(gm).propagate(torch.zeros(1, *input_shape,
+                                                device=param.device if param is not None
+                                                else "cpu"))
+    finally:
+        model.train(was_training)
+    return gm
+
+
+def _node_label(gm, node):
+    import torch
+    from torch.nn import functional as F
+
+    if node.op == "placeholder":
+        return "입력"
+    if node.op == "call_module":
+        module = gm.get_submodule(node.target)
+        if type(module).__module__.startswith("torch.nn"):
+            return describe_module(module)
+        return f"{type(module).__name__} ({node.target})"  # a block kept whole (leaves)
+    if node.target in (torch.cat, torch.concat):
+        return "연결 (concat)"
+    if node.target in (operator.add, torch.add, operator.iadd):
+        return "+"
+    if node.target in (F.relu, torch.relu) or node.target == "relu":
+        return "ReLU"
+    if node.target in (torch.flatten,) or node.target == "flatten":
+        return "flatten"
+    return getattr(node.target, "__name__", str(node.target))
+
+
+def _is_foldable(gm, node):
+    if node.op == "call_module":
+        return type(gm.get_submodule(node.target)).__name__ in FOLDED
+    return _node_label(gm, node) == "ReLU"
+
+
+class Box:
+    """One box of a module graph: its label, output shape, rank (row) and lane (column)."""
+
+    def __init__(self, label, shape):
+        self.label, self.shape, self.preds, self.rank, self.lane = label, shape, [], 0, 0.0
+
+    @property
+    def is_merge(self):
+        return self.label.startswith(("+", "연결"))
+
+
+def graph_boxes(model, input_shape, *, leaves=(), fold=True):
+    """The boxes of :func:`module_graph` in order: torch.fx's nodes of ``model``, with BN,
+    ReLU and dropout folded into the box before them (when ``fold``) and nn.Identity drawn as
+    a plain arrow. Each box knows its predecessors, rank (longest path from the input) and
+    lane (branches side by side, a concatenation between them, a sum on its main path).
+    """
+    gm = _trace(model, input_shape, leaves)
+    nodes = [n for n in gm.graph.nodes if n.op != "output"]
+    labels = {n: _node_label(gm, n) for n in nodes}
+    rep = {n: n for n in nodes}  # a folded node is drawn as the box of the node before it
+    for n in nodes:
+        if (n.op == "call_module"
+                and type(gm.get_submodule(n.target)).__name__ in TRANSPARENT):
+            rep[n] = rep[n.all_input_nodes[0]]
+    for n in nodes if fold else ():
+        ins = [a for a in n.all_input_nodes if a in rep]
+        if (rep[n] is n and n.op != "placeholder" and _is_foldable(gm, n) and len(ins) == 1
+                and len(ins[0].users) == 1):
+            rep[n] = rep[ins[0]]
+            labels[rep[n]] += " · " + labels[n]
+    for n in nodes:  # follow chains: a transparent node may point at a node folded later
+        while rep[rep[n]] is not rep[n]:
+            rep[n] = rep[rep[n]]
+    last = {}  # the node whose output a box shows (after its folded nodes)
+    for n in nodes:
+        last[rep[n]] = n
+    boxes = {}
+    for n in nodes:
+        if rep[n] is n:
+            meta = last[n].meta.get("tensor_meta")
+            boxes[n] = Box(labels[n], tuple(meta.shape[1:]) if hasattr(meta, "shape") else None)
+    for n in nodes:
+        for a in n.all_input_nodes:
+            box, pred = boxes[rep[n]], boxes.get(rep.get(a))
+            if pred is not None and pred is not box and pred not in box.preds:
+                box.preds.append(pred)
+    order = list(boxes.values())
+    users = {id(b): [c for c in order if b in c.preds] for b in order}
+    for box in order:
+        box.rank = 1 + max((p.rank for p in box.preds), default=-1)
+        if len(box.preds) == 1:
+            p = box.preds[0]
+            siblings = [u for u in users[id(p)] if len(u.preds) == 1]  # branches, not merges
+            # two branches (a block and its shortcut): the first stays on the main path;
+            # more (an inception module): side by side around it
+            centre = (len(siblings) - 1) / 2 if len(siblings) > 2 else 0
+            box.lane = p.lane + siblings.index(box) - centre
+        elif box.preds:
+            box.lane = (sum(p.lane for p in box.preds) / len(box.preds)
+                        if box.label.startswith("연결") else box.preds[0].lane)
+    return order
+
+
+def module_graph(model, input_shape, *, leaves=(), fold=True, title=None, ax=None, columns=1,
+                 box_width=2.6, row_height=0.7, show_shapes=True):
+    """Block diagram of ``model``'s forward(): one box per layer, arrows as the data flows.
+
+    Traced with torch.fx, so branches (inception), concatenations and shortcuts (residual
+    blocks, in red) appear as the code builds them (see :func:`graph_boxes`). ``leaves``:
+    module classes drawn as one box (a residual block inside a whole ResNet). Boxes show the
+    layer and its output shape (C×H×W for one input of ``input_shape``). A long network is
+    wrapped into ``columns`` columns, read top to bottom, left to right. Draws on ``ax`` if
+    given, else on a new figure of a fitting size. Returns the figure.
+    """
+    use_korean_font()
+    boxes = graph_boxes(model, input_shape, leaves=leaves, fold=fold)
+    low = min(b.lane for b in boxes)
+    lanes = max(b.lane for b in boxes) - low + 1
+    starts = _column_starts(boxes, columns)
+    column = {b.rank: sum(b.rank >= start for start in starts) - 1 for b in boxes}
+    row = {r: r - starts[c] for r, c in column.items()}
+    per_column = max(row.values()) + 1
+    step = box_width + 0.4
+    column_width = lanes * step + 0.9
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(3.2, len(starts) * column_width + 0.6),
+                                      max(1.5, per_column * row_height + 0.6)))
+    h = row_height * (0.62 if show_shapes else 0.5)
+    pos = {id(b): (column[b.rank] * column_width + (b.lane - low) * step,
+                   -row[b.rank] * row_height) for b in boxes}
+    for b in boxes:
+        x, y = pos[id(b)]
+        text = b.label + (f"\n{_shape_label(b.shape)}" if show_shapes and b.shape else "")
+        ax.add_patch(FancyBboxPatch((x - box_width / 2, y - h / 2), box_width, h,
+                                    boxstyle="round,pad=0.02,rounding_size=0.08",
+                                    facecolor="#fee391" if b.is_merge else "#deebf7",
+                                    edgecolor="black", lw=0.8, gid="node"))
+        ax.text(x, y, text, ha="center", va="center", fontsize=8.5, linespacing=1.1)
+    gap = row_height - h
+    for b in boxes:
+        for p in b.preds:
+            (x0, y0), (x1, y1) = pos[id(p)], pos[id(b)]
+            if column[p.rank] != column[b.rank]:  # the graph goes on in the next column
+                side = box_width / 2 if b.rank - p.rank > 1 else 0  # a shortcut: on the right
+                for start, end in (((x0 + side, y0 - h / 2), (x0 + side, y0 - h / 2 - gap)),
+                                   ((x1 + side, y1 + h / 2 + gap), (x1 + side, y1 + h / 2))):
+                    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>",
+                                                 mutation_scale=9, lw=1.0, linestyle=":",
+                                                 color="tab:red" if side else "0.5"))
+                continue
+            skip = b.rank - p.rank > 1 and abs(x0 - x1) < 1e-9
+            start = (x0 + box_width / 2, y0) if skip else (x0, y0 - h / 2)
+            end = (x1 + box_width / 2, y1) if skip else (x1, y1 + h / 2)
+            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9, lw=1.0,
+                                         connectionstyle="arc3,rad=-0.5" if skip else "arc3",
+                                         color="tab:red" if skip else "black"))
+    xs = [x for x, _ in pos.values()]
+    ax.set_xlim(min(xs) - box_width / 2 - 0.3, max(xs) + box_width / 2 + 0.8)
+    ax.set_ylim(-(per_column - 1) * row_height - h / 2 - gap, h / 2 + gap)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def _column_starts(boxes, columns):
+    """First rank of each column: about equal heights, broken only where a single box
+    hands its output on (no shortcut or branch crosses from one column into the next)."""
+    depth = max(b.rank for b in boxes) + 1
+    if columns <= 1:
+        return [0]
+    count = [0] * depth
+    for b in boxes:
+        count[b.rank] += 1
+    crossing = [0] * depth  # edges that jump over a rank
+    for b in boxes:
+        for p in b.preds:
+            for r in range(p.rank + 1, b.rank):
+                crossing[r] += 1
+    breaks = [r + 1 for r in range(depth - 1) if count[r] == 1 and crossing[r] == 0]
+    starts = [0]
+    for k in range(1, columns):
+        target = round(k * depth / columns)
+        later = [r for r in breaks if r > starts[-1]]
+        if later:
+            starts.append(min(later, key=lambda r: abs(r - target)))
+    return sorted(set(starts))
+
+
+# ---- boxes in rows ------------------------------------------------------------------------------
+
+BOX_WIDTH, BOX_STEP = 1.8, 2.3
+
+
+def box_flow(rows, *, title=None, learned=None, box_inches=1.2):
+    """Rows of labelled boxes joined left to right by arrows, each row with a heading.
+
+    ``rows``: {heading: [label, ...]}. ``learned``: {heading: (first, last)} indices of the
+    boxes that are learnt together, drawn inside one dashed frame. Returns the figure.
+    """
+    use_korean_font()
+    learned = learned or {}
+    longest = max(len(labels) for labels in rows.values())
+    fig, ax = plt.subplots(figsize=(2.0 + longest * box_inches, 1.0 * len(rows) + 0.4))
+    for r, (heading, labels) in enumerate(rows.items()):
+        y = -r * 1.3
+        ax.text(-0.2, y, heading, ha="right", va="center", fontsize=10)
+        for i, label in enumerate(labels):
+            x = i * BOX_STEP
+            ax.add_patch(FancyBboxPatch((x, y - 0.3), BOX_WIDTH, 0.6, boxstyle="round,pad=0.03",
+                                        facecolor="#deebf7", edgecolor="black", lw=0.8,
+                                        gid="box"))
+            ax.text(x + BOX_WIDTH / 2, y, label, ha="center", va="center", fontsize=9)
+            if i + 1 < len(labels):
+                ax.add_patch(FancyArrowPatch((x + BOX_WIDTH + 0.03, y), (x + BOX_STEP - 0.03, y),
+                                             arrowstyle="-|>", mutation_scale=9, lw=1))
+        if heading in learned:
+            first, last = learned[heading]
+            ax.add_patch(Rectangle((first * BOX_STEP - 0.12, y - 0.45),
+                                   (last - first) * BOX_STEP + BOX_WIDTH + 0.24, 0.9, fill=False,
+                                   ls="--", edgecolor="tab:red", lw=1.2, gid="learned"))
+            ax.text(first * BOX_STEP - 0.12, y + 0.5, "학습", color="tab:red", fontsize=9,
+                    va="bottom")
+    ax.set_xlim(-2.6, longest * BOX_STEP)
+    ax.set_ylim(-(len(rows) - 1) * 1.3 - 0.7, 0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
