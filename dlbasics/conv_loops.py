@@ -9,12 +9,14 @@ is one line of Python, with y, x running from −(h−1)/2 to (h−1)/2 around t
 in the note. Like PyTorch, this is cross-correlation: the kernel is not flipped. The fast
 version is :func:`dlbasics.numpy_nn.conv2d`; the chapter checks that both agree.
 
-:func:`conv2d_loops_backward` is the backward pass in the same style, with the three formulas
-of chapter 4.3.1 §10, δ(j, i) = ∂J/∂s(j, i):
+:func:`conv2d_loops_backward` is the backward pass in the same style. It takes the upstream
+gradient dout(j, i) = ∂J/∂s(j, i), the sign torch's autograd passes to ``backward`` (in the
+note's notation dout = −δ, since δ = −∂J/∂s), and returns dz, du, db with the three formulas
+of chapter 4.3.1 §10:
 
-    ∂J/∂u(y, x) = Σ_j Σ_i δ(j, i) z(j+y, i+x)
-    ∂J/∂b       = Σ_j Σ_i δ(j, i)
-    ∂J/∂z(a, c) = Σ_y Σ_x δ(a−y, c−x) u(y, x)      (δ with the flipped kernel, stride 1)
+    ∂J/∂u(y, x)   = Σ_j Σ_i dout(j, i) z(j+y, i+x)
+    ∂J/∂b         = Σ_j Σ_i dout(j, i)
+    ∂J/∂z(j', i') = Σ_y Σ_x dout(j'−y, i'−x) u(y, x)    (dout with the flipped kernel, stride 1)
 
 With a stride or padding, ∂J/∂z is accumulated on the padded input, centre by centre, and then
 routed back to the unpadded input.
@@ -90,48 +92,52 @@ def conv2d_loops(z, u, b=0.0, stride=1, padding=0, padding_mode="zeros"):
     return s
 
 
-def conv2d_loops_backward(delta, z, u, stride=1, padding=0, padding_mode="zeros"):
-    """콘볼루션의 역전파: δ(j, i) = ∂J/∂s(j, i) → (∂J/∂z, ∂J/∂u, ∂J/∂b).
+def conv2d_loops_backward(dout, z, u, stride=1, padding=0, padding_mode="zeros"):
+    """콘볼루션의 역전파: dout(j, i) = ∂J/∂s(j, i) → (dz, du, db) = (∂J/∂z, ∂J/∂u, ∂J/∂b).
 
     z, u, stride, padding and padding_mode are those of the forward :func:`conv2d_loops`;
-    delta has the shape (m', n') of its output. Returns ∂J/∂z shaped like z, ∂J/∂u shaped
-    like u, and ∂J/∂b as a float. The gradients are summed over every centre (j, i) the
-    forward visited, because the kernel is shared (가중치 공유).
+    dout has the shape (m', n') of its output (dout = −δ in the note's notation). Returns dz
+    shaped like z, du shaped like u, and db as a float. The gradients are summed over every
+    centre (j, i) the forward visited, because the kernel is shared (가중치 공유).
     """
     single = np.ndim(z) == 2                         # z (m, n) with u (h, h)
     z, u = _as_tensor_and_kernel(z, u)
     r = _half_width(u.shape[1])
     zp = pad2d(z, padding, padding_mode)
     rows, cols = _centres(zp, r, stride)
-    delta = np.asarray(delta, dtype=float)
-    if delta.shape != (len(rows), len(cols)):
-        raise ValueError(f"delta must have the forward output's shape {(len(rows), len(cols))}, "
-                         f"got {delta.shape}")
-    dz = _unpad_loops(_padded_input_gradient(delta, u, r, zp.shape, rows, cols), z.shape,
+    dout = np.asarray(dout, dtype=float)
+    if dout.shape != (len(rows), len(cols)):
+        raise ValueError(f"dout must have the forward output's shape {(len(rows), len(cols))}, "
+                         f"got {dout.shape}")
+    dz = _unpad_loops(_padded_input_gradient(dout, u, r, zp.shape, rows, cols), z.shape,
                       padding_mode)
-    du = _kernel_gradient(delta, zp, r, rows, cols)
-    db = float(np.sum(delta))                        # ∂J/∂b = Σ_j Σ_i δ(j, i)
+    du = _kernel_gradient(dout, zp, r, rows, cols)
+    db = float(np.sum(dout))                         # ∂J/∂b = Σ_j Σ_i dout(j, i)
     return (dz[0], du[0], db) if single else (dz, du, db)
 
 
-def _kernel_gradient(delta, zp, r, rows, cols):
-    """∂J/∂u(y, x) = Σ_j Σ_i δ(j, i) z(j+y, i+x), per channel: (k, h, h)."""
+def _kernel_gradient(dout, zp, r, rows, cols):
+    """∂J/∂u(y, x) = Σ_j Σ_i dout(j, i) z(j+y, i+x), per channel: (k, h, h).
+
+    (a, c) is the index of the centre (j, i) in dout, as in the forward's output s.
+    """
     du = np.zeros((len(zp), 2 * r + 1, 2 * r + 1))
     for channel in range(len(zp)):
         for y in range(-r, r + 1):
             for x in range(-r, r + 1):
                 for a, j in enumerate(rows):
                     for c, i in enumerate(cols):
-                        # δ(j, i) z(j+y, i+x)
-                        du[channel, y + r, x + r] += delta[a, c] * zp[channel, j + y, i + x]
+                        # dout(j, i) z(j+y, i+x)
+                        du[channel, y + r, x + r] += dout[a, c] * zp[channel, j + y, i + x]
     return du
 
 
-def _padded_input_gradient(delta, u, r, padded_shape, rows, cols):
-    """∂J/∂z on the padded input: each centre (j, i) hands δ(j, i)·u(y, x) back to z(j+y, i+x).
+def _padded_input_gradient(dout, u, r, padded_shape, rows, cols):
+    """∂J/∂z on the padded input: each centre (j, i) hands dout(j, i)·u(y, x) back to z(j+y, i+x).
 
-    Summed, this is ∂J/∂z(a, c) = Σ_y Σ_x δ(a−y, c−x) u(y, x), δ convolved with the flipped
-    kernel; written as a hand-back it also covers a stride (only visited centres hand back).
+    Summed, this is ∂J/∂z(j', i') = Σ_y Σ_x dout(j'−y, i'−x) u(y, x), dout convolved with the
+    flipped kernel; written as a hand-back it also covers a stride (only visited centres hand
+    back).
     """
     dzp = np.zeros(padded_shape)
     for a, j in enumerate(rows):
@@ -139,8 +145,8 @@ def _padded_input_gradient(delta, u, r, padded_shape, rows, cols):
             for channel in range(len(u)):
                 for y in range(-r, r + 1):
                     for x in range(-r, r + 1):
-                        # δ(j, i) u(y, x)
-                        dzp[channel, j + y, i + x] += delta[a, c] * u[channel, y + r, x + r]
+                        # dout(j, i) u(y, x)
+                        dzp[channel, j + y, i + x] += dout[a, c] * u[channel, y + r, x + r]
     return dzp
 
 

@@ -75,12 +75,12 @@ def random_backward_config(seed):
 BACKWARD_SEEDS = range(54)
 
 
-def loops_backward(x, u, delta, cfg):
+def loops_backward(x, u, dout, cfg):
     """The loops over samples N and kernels O: (∂J/∂x, ∂J/∂U, ∂J/∂b) for a whole layer."""
     dx, du, db = np.zeros_like(x), np.zeros_like(u), np.zeros(len(u))
     for n in range(len(x)):
         for o in range(len(u)):
-            dz_no, du_no, db_no = conv2d_loops_backward(delta[n, o], x[n], u[o], cfg["stride"],
+            dz_no, du_no, db_no = conv2d_loops_backward(dout[n, o], x[n], u[o], cfg["stride"],
                                                         cfg["padding"], cfg["mode"])
             dx[n] += dz_no
             du[o] += du_no
@@ -88,12 +88,12 @@ def loops_backward(x, u, delta, cfg):
     return dx, du, db
 
 
-def torch_backward(x, u, b, delta, stride, padding, mode):
+def torch_backward(x, u, b, dout, stride, padding, mode):
     """The same three gradients by torch autograd (float64); padding is (ph, pw)."""
     xt, ut, bt = (torch.tensor(a, requires_grad=True) for a in (x, u, b))
     ph, pw = padding
     padded = F.pad(xt, [pw, pw, ph, ph], mode="constant" if mode == "zeros" else "replicate")
-    F.conv2d(padded, ut, bt, stride=stride).backward(torch.tensor(delta))
+    F.conv2d(padded, ut, bt, stride=stride).backward(torch.tensor(dout))
     return xt.grad.numpy(), ut.grad.numpy(), bt.grad.numpy()
 
 
@@ -109,14 +109,14 @@ def random_layer(cfg, seed):
 @pytest.mark.parametrize("seed", BACKWARD_SEEDS)
 def test_loop_backward_agrees_with_im2col_and_torch(seed):
     cfg = random_backward_config(seed)
-    x, u, b, delta = random_layer(cfg, seed)
-    ours = loops_backward(x, u, delta, cfg)
+    x, u, b, dout = random_layer(cfg, seed)
+    ours = loops_backward(x, u, dout, cfg)
     conv = Conv2d(cfg["k"], cfg["O"], cfg["h"], cfg["stride"], cfg["padding"],
                   padding_mode=cfg["mode"], dtype=np.float64)
     conv.params.update(weight=u, bias=b)
     conv.forward(x)
-    im2col_grads = (conv.backward(delta), conv.grads["weight"], conv.grads["bias"])
-    torch_grads = torch_backward(x, u, b, delta, cfg["stride"], (cfg["padding"],) * 2,
+    im2col_grads = (conv.backward(dout), conv.grads["weight"], conv.grads["bias"])
+    torch_grads = torch_backward(x, u, b, dout, cfg["stride"], (cfg["padding"],) * 2,
                                  cfg["mode"])
     for name, mine, fast, theirs in zip(("∂J/∂z", "∂J/∂u", "∂J/∂b"), ours, im2col_grads,
                                         torch_grads, strict=True):
@@ -138,29 +138,29 @@ def test_loop_backward_takes_a_padding_pair_like_the_forward():
     cfg = dict(N=1, k=2, O=1, m=5, n=6, h=3, stride=2, padding=(0, 2), mode="replicate")
     rng = np.random.default_rng(7)
     x, u = rng.standard_normal((1, 2, 5, 6)), rng.standard_normal((1, 2, 3, 3))
-    delta = rng.standard_normal((1, 1, *conv2d_loops(x[0], u[0], 0, 2, (0, 2), "replicate").shape))
-    ours = loops_backward(x, u, delta, cfg)
-    theirs = torch_backward(x, u, np.zeros(1), delta, 2, (0, 2), "replicate")
+    dout = rng.standard_normal((1, 1, *conv2d_loops(x[0], u[0], 0, 2, (0, 2), "replicate").shape))
+    ours = loops_backward(x, u, dout, cfg)
+    theirs = torch_backward(x, u, np.zeros(1), dout, 2, (0, 2), "replicate")
     for mine, ref in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(mine, ref, rtol=0, atol=1e-10)
 
 
 def test_the_notes_example_by_hand():
-    # one output node: ∂J/∂u is the receptive field, ∂J/∂z the kernel, ∂J/∂b = δ
+    # one output node: ∂J/∂u is the receptive field, ∂J/∂z the kernel, ∂J/∂b = dout
     dz, du, db = conv2d_loops_backward([[2.0]], NOTE_Z2, VERTICAL_EDGE)
     np.testing.assert_array_equal(du, 2 * NOTE_Z2)
     np.testing.assert_array_equal(dz, 2 * VERTICAL_EDGE)
     assert db == 2.0 and dz.shape == (3, 3) and du.shape == (3, 3)
 
 
-def test_input_gradient_is_delta_convolved_with_the_flipped_kernel():
+def test_input_gradient_is_dout_convolved_with_the_flipped_kernel():
     rng = np.random.default_rng(3)
     z, u = rng.standard_normal((6, 7)), rng.standard_normal((3, 3))
-    delta = rng.standard_normal((4, 5))                         # 6−2 by 7−2
-    dz, _, _ = conv2d_loops_backward(delta, z, u)
-    flipped = conv2d_loops(np.pad(delta, 2), u[::-1, ::-1])    # 0을 h−1 = 2칸씩 덧대고
+    dout = rng.standard_normal((4, 5))                         # 6−2 by 7−2
+    dz, _, _ = conv2d_loops_backward(dout, z, u)
+    flipped = conv2d_loops(np.pad(dout, 2), u[::-1, ::-1])     # 0을 h−1 = 2칸씩 덧대고
     np.testing.assert_allclose(dz, flipped, atol=1e-12)
-    assert np.abs(dz - conv2d_loops(np.pad(delta, 2), u)).max() > 0.1   # 뒤집지 않으면 틀린다
+    assert np.abs(dz - conv2d_loops(np.pad(dout, 2), u)).max() > 0.1   # 뒤집지 않으면 틀린다
 
 
 def test_loop_backward_by_finite_differences():
@@ -177,26 +177,27 @@ def test_loop_backward_by_finite_differences():
 
 
 def test_the_comparison_catches_wrong_strides_and_padding_routes():
-    # a backward that drops the replicate-padded cells' gradient, or hands δ back from the
+    # a backward that drops the replicate-padded cells' gradient, or hands dout back from the
     # wrong centres (as if the stride were 1), disagrees with torch
     rng = np.random.default_rng(11)
     x, u = rng.standard_normal((1, 2, 7, 7)), rng.standard_normal((1, 2, 3, 3))
-    delta = rng.standard_normal((1, 1, 4, 4))                  # stride 2, padding 1: 4×4
-    t_dx, *_ = torch_backward(x, u, np.zeros(1), delta, 2, (1, 1), "replicate")
-    dz, *_ = conv2d_loops_backward(delta[0, 0], x[0], u[0], 2, 1, "replicate")
+    dout = rng.standard_normal((1, 1, 4, 4))                  # stride 2, padding 1: 4×4
+    t_dx, *_ = torch_backward(x, u, np.zeros(1), dout, 2, (1, 1), "replicate")
+    dz, *_ = conv2d_loops_backward(dout[0, 0], x[0], u[0], 2, 1, "replicate")
     np.testing.assert_allclose(dz, t_dx[0], atol=1e-10)
-    zero_route, *_ = conv2d_loops_backward(delta[0, 0], x[0], u[0], 2, 1, "zeros")
+    zero_route, *_ = conv2d_loops_backward(dout[0, 0], x[0], u[0], 2, 1, "zeros")
     assert np.abs(zero_route - t_dx[0]).max() > 0.1
     spread, packed = np.zeros((7, 7)), np.zeros((7, 7))
-    spread[::2, ::2] = delta[0, 0]                              # the centres stride 2 visits
-    packed[:4, :4] = delta[0, 0]                                # the first 4×4 centres
-    for delta_1, same in [(spread, True), (packed, False)]:
-        dz_1, *_ = conv2d_loops_backward(delta_1, x[0], u[0], 1, 1, "replicate")
+    spread[::2, ::2] = dout[0, 0]                              # the centres stride 2 visits
+    packed[:4, :4] = dout[0, 0]                                # the first 4×4 centres
+    for dout_1, same in [(spread, True), (packed, False)]:
+        dz_1, *_ = conv2d_loops_backward(dout_1, x[0], u[0], 1, 1, "replicate")
         assert (np.abs(dz_1 - t_dx[0]).max() < 1e-10) == same
 
 
-def test_loop_backward_refuses_a_delta_of_the_wrong_shape():
-    with pytest.raises(ValueError, match=r"forward output's shape \(1, 1\), got \(2, 2\)"):
+def test_loop_backward_refuses_a_dout_of_the_wrong_shape():
+    shape = r"dout must have the forward output's shape \(1, 1\), got \(2, 2\)"
+    with pytest.raises(ValueError, match=shape):
         conv2d_loops_backward(np.ones((2, 2)), NOTE_Z2, VERTICAL_EDGE)
     with pytest.raises(ValueError, match="odd kernel size"):
         conv2d_loops_backward(np.ones((2, 2)), np.ones((3, 3)), np.ones((2, 2)))
