@@ -73,3 +73,38 @@ def test_verdict_counter_sees_a_verdict():
         nbformat.v4.new_output("stream", name="stdout", text="정확도 ≥ 0.96: True\n"),
         nbformat.v4.new_output("stream", name="stdout", text="테스트 정확도: 0.976\n")])]
     assert verdict_lines(nb) == ["정확도 ≥ 0.96: True"]
+
+
+MIN_EXERCISES = 8
+DETAILS = re.compile(r"<details>\s*<summary>\s*(?:답|풀이)[^<]*</summary>(.*?)</details>", re.S)
+NUMBERED_SECTION = re.compile(r"^## \d+\.", re.M)
+
+
+def exercises_by_section(nb):
+    """{section heading: number of answered exercises (<details><summary>답</summary>)}."""
+    counts, section = {}, "(앞부분)"
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for part in re.split(r"(?m)^(?=## )", cell.source):
+            if part.startswith("## "):
+                section = part.splitlines()[0]
+            answers = [a for a in DETAILS.findall(part) if a.strip()]
+            counts[section] = counts.get(section, 0) + len(answers)
+    return counts
+
+
+TEACHING = [p for p in CHAPTERS if p.name.startswith("4_")]
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=ids(TEACHING))
+def test_exercises_with_answers_run_through_the_chapter(path):
+    counts = exercises_by_section(nbformat.read(path, as_version=4))
+    total = sum(counts.values())
+    assert total >= MIN_EXERCISES, f"{path.name}: {total} exercises with answers, want " \
+                                   f"at least {MIN_EXERCISES}"
+    numbered = [s for s in counts if NUMBERED_SECTION.match(s)]
+    with_exercises = [s for s in numbered if counts[s]]
+    assert 2 * len(with_exercises) >= len(numbered), (
+        f"{path.name}: exercises only in {with_exercises}; put them in the sections they "
+        f"practise ({len(numbered)} numbered sections)")
