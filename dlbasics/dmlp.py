@@ -8,21 +8,34 @@ Every z^l carries the constant node z_0^l = 1 in position 0 (알고리즘 4-1, l
 s^l = U^l z^{l-1} needs no separate bias. The output is o = z^L without that node.
 In the vectorised functions rows are samples: z^l has shape (N, n_l + 1), s^l (N, n_l).
 
-Signs follow the note: δ^l = −∂J/∂s^l and ∂J/∂u_ji^l = −δ_j^l z_i^{l-1}. J is averaged
-over the samples, which is the (1/t) of line 22 of Algorithm 4-1.
+Signs and names follow the note. ``delta`` is only ever δ^l = −∂J/∂s^l:
+δ^L = τ'_L(s^L)(y − o) (식 4.6) and δ^l = τ'_l(s^l) Σ_p δ_p^{l+1} u_pj^{l+1} (식 4.8).
+ΔU^l (``dU``) accumulates −δ_j^l z_i^{l-1} over the samples of a minibatch, because
+∂J/∂u_kr^L = −δ_k^L z_r^{L-1} (식 4.5) and ∂J/∂u_ji^l = −δ_j^l z_i^{l-1} (식 4.7).
+J is averaged over the samples, so ∂J/∂U^l (``grad``) = (1/t) ΔU^l, the (1/t) of line 22.
+
+Importing this module loads neither torch nor matplotlib: the functions that need them
+(to_torch, from_torch, torch_loss, torch_gradient, sgd_figure) import them when called.
 """
 
 import numpy as np
-import torch
-from torch import nn
 
 from . import functional as F
-from .curves import plot_histories
 from .gradcheck import numerical_gradient
 
 LOSSES = ("mse", "cross_entropy")
-TORCH_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
-                     "identity": nn.Identity}
+# torch.nn module names of the activations; TORCH_ACTIVATIONS (the classes) is built on first use
+_TORCH_ACTIVATION_NAMES = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU",
+                           "identity": "Identity"}
+
+
+def __getattr__(name):
+    """``TORCH_ACTIVATIONS``: {name: torch.nn class}, importing torch only when asked for."""
+    if name == "TORCH_ACTIVATIONS":
+        from torch import nn
+
+        return {key: getattr(nn, cls) for key, cls in _TORCH_ACTIVATION_NAMES.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def init_weights(sizes, rng, method="he", dtype=np.float64):
@@ -133,9 +146,9 @@ class DMLP:
         X = self._check_X(X)
         z, s = {0: with_bias(X)}, {}  # 식 (4.3): z^0 = [1, x]
         for l in range(1, self.L + 1):
-            s[l] = z[l - 1] @ self.U[l].T  # s^l = U^l z^{l-1}, every row at once
+            s[l] = z[l - 1] @ self.U[l].T  # 식 (4.4): s^l = U^l z^{l-1}, 모든 행을 한꺼번에
             tau = self.tau if l < self.L else self.tau_L
-            z[l] = with_bias(tau(s[l]))  # z^l = τ_l(s^l)
+            z[l] = with_bias(tau(s[l]))  # 식 (4.4): z^l = τ_l(s^l)
         return s, z
 
     def forward_loop(self, x):
@@ -185,9 +198,10 @@ class DMLP:
     # ---- 오류 역전파 (backward) ---------------------------------------------------------
 
     def backward(self, s, z, Y):
-        """∂J/∂U^l for every l, vectorised over the N rows of a forward pass (식 4.6-4.8).
+        """∂J/∂U^l for every l, vectorised over the N rows of a forward pass (식 4.5-4.8).
 
-        Y: one-hot targets (N, n_L). Returns {l: (n_l, n_{l-1} + 1)} = (1/N) Σ ΔU^l.
+        Y: one-hot targets (N, n_L). ``delta`` holds δ^l = −∂J/∂s^l, one row per sample.
+        Returns grad = {l: (n_l, n_{l-1} + 1)} = (1/N) ΔU^l, where ΔU^l sums −δ^l z^{l-1}.
         """
         L, N = self.L, len(s[1])
         Y = self._check_Y(Y, N)
@@ -195,17 +209,19 @@ class DMLP:
         delta = Y - o  # softmax + 교차 엔트로피: δ^L = y − o (τ'_L 이 약분된다)
         if self.loss_name == "mse":
             delta = self.tau_L_grad(s[L]) * delta  # 식 (4.6): δ^L = τ'_L(s^L)(y − o)
-        dU = {}
+        grad = {}
         for l in range(L, 0, -1):
-            dU[l] = -(delta.T @ z[l - 1]) / N  # 식 (4.6)/(4.8): ∂J/∂u_ji = −δ_j z_i^{l-1}
+            # 식 (4.5) (l = L), 식 (4.7) (l < L): ∂J/∂u_ji^l = −δ_j^l z_i^{l-1}, 샘플 평균
+            grad[l] = -(delta.T @ z[l - 1]) / N
             if l > 1:  # 식 (4.8): δ^{l-1} = τ'(s^{l-1}) Σ_p δ_p^l u_pj^l (바이어스 열 제외)
                 delta = self.tau_grad(s[l - 1]) * (delta @ self.U[l][:, 1:])
-        return dU
+        return grad
 
     def backward_loop(self, s, z, y, dU):
-        """Lines 14-19 of Algorithm 4-1 for one sample: add its −δ_j z_i to ΔU (dU, in place).
+        """Lines 14-19 of Algorithm 4-1 for one sample: add its −δ_j^l z_i^{l-1} to ΔU^l.
 
-        s, z: from :meth:`forward_loop`; y: one-hot target (n_L,); dU: {l: (n_l, n_{l-1} + 1)}.
+        s, z: from :meth:`forward_loop`; y: one-hot target (n_L,); dU: ΔU = {l: (n_l,
+        n_{l-1} + 1)}, changed in place and returned. δ^l = −∂J/∂s^l is kept in ``delta``.
         """
         L, n = self.L, self.sizes
         o = z[L][1:]
@@ -214,7 +230,7 @@ class DMLP:
         for k in range(1, n[L] + 1):  # 15행, 식 (4.6); softmax + 교차 엔트로피는 τ'_L 자리에 1
             tau_grad = 1 if self.output == "softmax" else self.tau_L_grad(s[L][k - 1])
             delta[L][k - 1] = tau_grad * (y[k - 1] - o[k - 1])
-        for k in range(1, n[L] + 1):  # 16행
+        for k in range(1, n[L] + 1):  # 16행, 식 (4.5): ∂J/∂u_kr^L = −δ_k^L z_r^{L-1}
             for r in range(0, n[L - 1] + 1):
                 dU[L][k - 1, r] += -delta[L][k - 1] * z[L - 1][r]
         for l in range(L - 1, 0, -1):  # 17행: 오른쪽 층에서 왼쪽 층으로
@@ -222,13 +238,14 @@ class DMLP:
                 total = sum(delta[l + 1][p - 1] * self.U[l + 1][p - 1, j]
                             for p in range(1, n[l + 1] + 1))
                 delta[l][j - 1] = self.tau_grad(s[l][j - 1]) * total
-            for j in range(1, n[l] + 1):  # 19행
+            for j in range(1, n[l] + 1):  # 19행, 식 (4.7): ∂J/∂u_ji^l = −δ_j^l z_i^{l-1}
                 for i in range(0, n[l - 1] + 1):
                     dU[l][j - 1, i] += -delta[l][j - 1] * z[l - 1][i]
         return dU
 
     def gradient(self, X, Y):
-        """∂J/∂U^l on the minibatch X: (N, n_0), Y: (N, n_L) by one forward and one backward."""
+        """∂J/∂U^l = (1/N) ΔU^l on the minibatch X: (N, n_0), Y: (N, n_L), by one forward and
+        one backward pass: {l: (n_l, n_{l-1} + 1)}."""
         s, z = self.forward(X)
         return self.backward(s, z, Y)
 
@@ -239,17 +256,22 @@ class DMLP:
 
     # ---- PyTorch ------------------------------------------------------------------------
 
-    def to_torch(self, dtype=torch.float32, device=None):
+    def to_torch(self, dtype=None, device=None):
         """The same network as nn.Sequential: nn.Linear weight = U^l[:, 1:], bias = U^l[:, 0].
 
-        For cross entropy the model ends with s^L (nn.CrossEntropyLoss applies the softmax);
-        for MSE it ends with τ_L.
+        dtype: a torch dtype, torch.float32 when None. For cross entropy the model ends with
+        s^L (nn.CrossEntropyLoss applies the softmax); for MSE it ends with τ_L.
         """
+        import torch
+        from torch import nn
+
+        dtype = torch.float32 if dtype is None else dtype
         names = [self.hidden] + ([] if self.output == "softmax" else [self.output])
         for name in names:
-            if name not in TORCH_ACTIVATIONS:
+            if name not in _TORCH_ACTIVATION_NAMES:
                 raise ValueError(f"no torch module for activation {name!r}; expected one of "
-                                 f"{sorted(TORCH_ACTIVATIONS)}")
+                                 f"{sorted(_TORCH_ACTIVATION_NAMES)}")
+        activation = {key: getattr(nn, cls) for key, cls in _TORCH_ACTIVATION_NAMES.items()}
         layers = []
         for l, Ul in self.U.items():
             linear = nn.Linear(Ul.shape[1] - 1, Ul.shape[0], dtype=dtype)
@@ -258,15 +280,17 @@ class DMLP:
                 linear.bias.copy_(torch.as_tensor(Ul[:, 0]))
             layers.append(linear)
             if l < self.L:
-                layers.append(TORCH_ACTIVATIONS[self.hidden]())
+                layers.append(activation[self.hidden]())
             elif self.output != "softmax":
-                layers.append(TORCH_ACTIVATIONS[self.output]())
+                layers.append(activation[self.output]())
         return nn.Sequential(*layers).to(device or "cpu")
 
     @classmethod
     def from_torch(cls, model, hidden="relu", output="softmax", loss="cross_entropy",
                    dtype=np.float64):
         """A DMLP with U^l = [bias | weight] of the nn.Linear layers of ``model``, in order."""
+        from torch import nn
+
         linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
         if not linears:
             raise ValueError("model has no nn.Linear layer")
@@ -329,9 +353,9 @@ def algorithm_4_1(net, X, Y, rho, t, steps, rng):
     _check_sgd_args(rho, t, steps, len(X))
     for _ in range(steps):  # 2행, 23행
         batch = rng.choice(len(X), size=t, replace=False)  # 3행
-        dU = net.gradient(X[batch], Y[batch])  # 4-19행: (1/t) ΔU^l, 식 (4.6)-(4.8)
+        grad = net.gradient(X[batch], Y[batch])  # 4-19행: (1/t) ΔU^l, 식 (4.3)-(4.8)
         for l in range(net.L, 0, -1):  # 21-22행: U^l ← U^l − ρ (1/t) ΔU^l
-            net.U[l] -= rho * dU[l]
+            net.U[l] -= rho * grad[l]
     return net
 
 
@@ -345,7 +369,7 @@ def _check_sgd_args(rho, t, steps, N):
 
 
 def train(net, X, y, *, rho, t, epochs, rng, X_test=None, y_test=None):
-    """Run Algorithm 4-1 for ``epochs`` epochs of N // t steps each and record the history.
+    """Run Algorithm 4-1 for ``epochs`` epochs of N // t updates each and record the history.
 
     X: (N, n_0), y: integer labels (N,). History: per-epoch lists ``loss`` (J on the training
     set), ``train_acc`` and ``test_acc`` (when X_test is given). A run whose loss overflows
@@ -355,7 +379,7 @@ def train(net, X, y, *, rho, t, epochs, rng, X_test=None, y_test=None):
     history = {"loss": [], "train_acc": [], "test_acc": []}
     for _ in range(epochs):
         with np.errstate(over="ignore", invalid="ignore"):  # 발산은 아래에서 손실로 확인한다
-            algorithm_4_1(net, X, Y, rho, t, steps=max(len(X) // t, 1), rng=rng)
+            algorithm_4_1(net, X, Y, rho, t, steps=len(X) // t, rng=rng)  # 1 ≤ t ≤ N
             s, z = net.forward(X)
             history["loss"].append(net._loss(s, z, net._check_Y(Y, len(X))))
         history["train_acc"].append(float(np.mean(z[net.L][:, 1:].argmax(1) == y)))
@@ -384,6 +408,8 @@ def sgd_runs(X, y, X_test, y_test, settings, *, sizes, epochs, seed=0, **net_kwa
 def sgd_figure(X, y, X_test, y_test, rho, t, *, sizes, epochs=3, seed=0):
     """The learning-rate and minibatch-size explorer's plot: training loss and test accuracy
     per epoch of Algorithm 4-1 with ρ = rho and minibatch size t. Returns (figure, history)."""
+    from .curves import plot_histories
+
     histories = sgd_runs(X, y, X_test, y_test, [(rho, t)], sizes=sizes, epochs=epochs, seed=seed)
     fig = plot_histories(histories, keys=("loss", "test_acc"), logy=("loss",),
                          suptitle=f"알고리즘 4-1: 학습률 ρ = {rho:g}, 미니배치 크기 t = {t}")
@@ -396,6 +422,8 @@ def sgd_figure(X, y, X_test, y_test, rho, t, *, sizes, epochs=3, seed=0):
 def torch_loss(out, Y, loss):
     """J of a torch model's output: 'mse' J = (1/N) Σ ½‖Y − o‖² (out = o), 'cross_entropy'
     from the scores (out = s^L); Y: one-hot tensor (N, c)."""
+    import torch
+
     if loss == "mse":
         return 0.5 * ((Y - out) ** 2).sum() / len(out)
     if loss == "cross_entropy":
@@ -404,7 +432,12 @@ def torch_loss(out, Y, loss):
 
 
 def torch_gradient(model, X, Y, loss):
-    """J and ∂J/∂U^l by torch.autograd, arranged like U^l: (J, {l: (n_l, n_{l-1} + 1)})."""
+    """J and ∂J/∂U^l by torch.autograd, arranged like U^l: (J, {l: (n_l, n_{l-1} + 1)}).
+
+    torch's ``.grad`` is +∂J/∂U^l, the same quantity as :meth:`DMLP.gradient` returns."""
+    import torch
+    from torch import nn
+
     param = next(model.parameters())
     X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
     Y = torch.as_tensor(np.asarray(Y), dtype=param.dtype, device=param.device)
@@ -412,6 +445,6 @@ def torch_gradient(model, X, Y, loss):
     J = torch_loss(model(X), Y, loss)
     J.backward()
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    dU = {l: torch.cat([m.bias.grad[:, None], m.weight.grad], dim=1).cpu().numpy()
-          for l, m in enumerate(linears, start=1)}
-    return J.item(), dU
+    grad = {l: torch.cat([m.bias.grad[:, None], m.weight.grad], dim=1).cpu().numpy()
+            for l, m in enumerate(linears, start=1)}
+    return J.item(), grad

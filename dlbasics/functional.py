@@ -12,7 +12,8 @@ def step(s):
 
 
 def step_grad(s):
-    """The step's derivative is 0 wherever it exists: no gradient flows back."""
+    """The step's derivative is 0 wherever it exists; at s = 0, where it does not exist, we
+    take 0 as well. So τ' = 0 everywhere and no gradient flows back."""
     return np.zeros_like(s, dtype=np.result_type(s, np.float32))
 
 
@@ -24,16 +25,19 @@ def sigmoid(s):
 
 
 def sigmoid_grad(s):
-    """τ'(s) = τ(s)(1 - τ(s)); at most 0.25, which is why deep sigmoid nets vanish."""
+    """τ'(s) = τ(s)(1 - τ(s)); its largest value is τ'(0) = 0.25, which is why the gradient
+    of a deep sigmoid net vanishes."""
     z = sigmoid(s)
     return z * (1 - z)
 
 
 def tanh(s):
+    """τ(s) = tanh(s) = (e^s − e^{-s}) / (e^s + e^{-s})."""
     return np.tanh(s)
 
 
 def tanh_grad(s):
+    """τ'(s) = 1 − tanh²(s); its largest value is τ'(0) = 1."""
     return 1 - np.tanh(s) ** 2
 
 
@@ -43,15 +47,17 @@ def relu(s):
 
 
 def relu_grad(s):
-    """τ'(s) = 1 for s > 0, else 0 (we take 0 at s = 0, as PyTorch does)."""
+    """τ'(s) = 1 for s > 0, else 0. At the kink s = 0 we take τ'(0) = 0, as PyTorch does."""
     return (np.asarray(s) > 0).astype(np.result_type(s, np.float32))
 
 
 def identity(s):
+    """τ(s) = s (a linear output layer)."""
     return s
 
 
 def identity_grad(s):
+    """τ'(s) = 1 everywhere."""
     return np.ones_like(s, dtype=np.result_type(s, np.float32))
 
 

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 import warnings
 
 import matplotlib
@@ -214,6 +216,46 @@ def test_algorithm_line_by_line_equals_the_vectorised_one(config):
     for l in start.U:
         assert not np.allclose(by_lines.U[l], start.U[l])
         np.testing.assert_allclose(by_lines.U[l], vectorised.U[l], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("N, t", [(50, 8), (48, 8), (30, 30)])
+def test_one_epoch_of_train_is_algorithm_4_1_for_N_over_t_updates(N, t):
+    """train: one epoch = Algorithm 4-1 run for exactly N // t steps, from the same weights
+    and the same random stream (N // t − 1 or N // t + 1 updates give other weights)."""
+    X, y = blobs(N)
+    Y = F.one_hot(y, 3)
+    start = DMLP.create([2, 6, 3], np.random.default_rng(3))
+    trained, rng_train = start.copy(), np.random.default_rng(5)
+    train(trained, X, y, rho=0.3, t=t, epochs=1, rng=rng_train)
+
+    def same_as_trained(net):
+        return all(np.array_equal(net.U[l], trained.U[l]) for l in start.U)
+
+    for steps in (N // t - 1, N // t + 1):  # the test tells one update more or less apart
+        other = algorithm_4_1(start.copy(), X, Y, 0.3, t, steps, np.random.default_rng(5))
+        assert not same_as_trained(other), (f"one epoch of train equals {steps} updates of "
+                                            f"Algorithm 4-1, not N // t = {N // t}")
+    reference, rng_reference = start.copy(), np.random.default_rng(5)
+    algorithm_4_1(reference, X, Y, rho=0.3, t=t, steps=N // t, rng=rng_reference)
+    assert same_as_trained(reference), "one epoch of train is not N // t updates of Algorithm 4-1"
+    # both drew exactly N // t minibatches: their random streams are at the same place
+    assert rng_train.random() == rng_reference.random()
+
+
+def test_importing_dmlp_loads_neither_torch_nor_matplotlib():
+    code = ("import sys, dlbasics.dmlp; "
+            "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"import dlbasics.dmlp loads {out.stdout.strip()}"
+
+
+def test_torch_activations_are_torch_modules():
+    from dlbasics import dmlp
+
+    assert dmlp.TORCH_ACTIVATIONS["relu"] is torch.nn.ReLU
+    assert set(dmlp.TORCH_ACTIVATIONS) == {"sigmoid", "tanh", "relu", "identity"}
+    with pytest.raises(AttributeError, match="nothing"):
+        dmlp.nothing  # noqa: B018
 
 
 def test_different_minibatches_give_different_weights():

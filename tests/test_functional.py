@@ -77,3 +77,31 @@ def test_one_hot_checks_its_labels():
 def test_cross_entropy_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match=r"\(N, c\)"):
         F.cross_entropy(np.zeros(10), np.array([1]))
+
+
+# ---- τ' at the edge points its docstring names ---------------------------------------------
+
+@pytest.mark.parametrize("s", [0, 0.0, -0.0, np.zeros(3), np.zeros((2, 2), np.float32)])
+def test_relu_grad_is_zero_at_zero(s):
+    assert not np.any(F.relu_grad(s)), "τ'(0) of ReLU must be 0, as in PyTorch"
+    assert np.all(F.relu_grad(np.asarray(s) + 1e-12) == 1)  # just right of the kink: 1
+    assert not np.any(F.relu_grad(np.asarray(s) - 1e-12))  # just left of it: 0
+
+
+def test_relu_grad_at_zero_is_torchs():
+    s = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    torch.relu(s).sum().backward()
+    np.testing.assert_array_equal(F.relu_grad(s.detach().numpy()), s.grad.numpy())
+
+
+@pytest.mark.parametrize("name, at_zero", [("step", 0.0), ("sigmoid", 0.25), ("tanh", 1.0),
+                                           ("relu", 0.0), ("identity", 1.0)])
+def test_activation_derivatives_at_zero(name, at_zero):
+    _, tau_grad = F.activation(name)
+    assert float(tau_grad(0.0)) == at_zero
+    np.testing.assert_array_equal(tau_grad(np.zeros((2, 3))), np.full((2, 3), at_zero))
+
+
+def test_sigmoid_and_tanh_slopes_are_largest_at_zero():
+    s = np.linspace(-6, 6, 1201)  # contains 0
+    assert s[np.argmax(F.sigmoid_grad(s))] == 0 and s[np.argmax(F.tanh_grad(s))] == 0
