@@ -10,8 +10,11 @@ def mlp(sizes, activation="relu", init=None, dropout=0.0):
     """nn.Sequential of Linear layers n_0 -> n_1 -> ... -> n_L with ``activation`` between them.
 
     Input (N, n_0), output the scores s^L: (N, n_L) (nn.CrossEntropyLoss adds the softmax).
-    init: "xavier" or "he" for the weights, biases 0; by default "he" for ReLU and "xavier"
-    otherwise. dropout: probability of nn.Dropout after every hidden activation (0 = none).
+    init: the weights of layer l are drawn from N(0, σ²), biases 0; "he" (kaiming_normal_):
+    σ = √(2 / n_{l-1}), "xavier" (xavier_normal_): σ = √(2 / (n_{l-1} + n_l)); by default "he"
+    for ReLU and "xavier" otherwise. dropout: probability p of nn.Dropout after every hidden
+    activation (0 = none); in training it zeroes each output of each sample independently and
+    scales the kept ones by 1/(1 − p) (inverted dropout), in eval mode it passes them unchanged.
     """
     sizes = list(sizes)
     if len(sizes) < 2 or not all(isinstance(n, int) and n >= 1 for n in sizes):

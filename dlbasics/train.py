@@ -1,7 +1,7 @@
 """작은 PyTorch 학습 루프 (a small training loop shared by the chapters and labs).
 
-Training logs change with the thread count and the device, so notebooks print them in
-``# NBVAL_IGNORE_OUTPUT`` cells and check results with tolerances.
+Training logs change with the thread count and the device, so notebooks print them in cells
+tagged ``nbval-ignore-output`` and guard the results with an ``assert`` with a tolerance.
 """
 
 import time

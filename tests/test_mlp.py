@@ -35,6 +35,28 @@ def test_default_init_is_he_for_relu_and_xavier_otherwise():
         (2 / 2000) ** 0.5, rel=0.02)
 
 
+@pytest.mark.parametrize("activation, std", [("relu", (2 / 1000) ** 0.5),
+                                             ("sigmoid", (2 / (1000 + 250)) ** 0.5)])
+def test_init_std_uses_fan_in_for_he_and_fan_in_plus_fan_out_for_xavier(activation, std):
+    """The formulas chapter 4.1 states, on a non-square layer where the two differ."""
+    torch.manual_seed(0)
+    assert mlp([1000, 250], activation)[0].weight.std().item() == pytest.approx(std, rel=0.02)
+
+
+def test_dropout_masks_each_sample_and_scales_the_kept_outputs_by_one_over_one_minus_p():
+    """Chapter 4.1: masks are drawn per sample (not per minibatch), kept outputs × 1/(1 − p)."""
+    torch.manual_seed(0)
+    hidden = mlp([8, 64, 3], dropout=0.25)[:3]  # Linear, ReLU, Dropout
+    x = torch.randn(1, 8).repeat(16, 1)  # 16 copies of one sample
+    hidden.eval()
+    clean = hidden(x)
+    hidden.train()
+    dropped = hidden(x)
+    kept = dropped != 0
+    assert torch.allclose(dropped[kept], (clean / 0.75)[kept])
+    assert len({tuple(row) for row in kept.tolist()}) > 1, "every sample gets its own mask"
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"sizes": [5]}, "sizes"), ({"sizes": [5, 0]}, "sizes"),
     ({"sizes": [5, 2], "activation": "step"}, "activation"),
