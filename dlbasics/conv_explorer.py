@@ -8,18 +8,11 @@ only wire them to ipywidgets controls for JupyterLab.
 import matplotlib.pyplot as plt
 import numpy as np
 
+# The kernels of the lecture note (3절 b) are defined in chapter 4.3.1 and collected into
+# dlbasics.conv; they are re-exported here for the widgets and for older imports.
+from .conv import NOTE_KERNELS
 from .numpy_nn import AvgPool2d, MaxPool2d, conv2d
 
-# The kernels of the lecture note (3절 b): averaging, change, and edge detectors. This is
-# the book's one list of them; dlbasics.features takes its EDGE_KERNELS from here.
-NOTE_KERNELS = {
-    "평균 (0.3, 0.4, 0.3)": np.array([[0.3, 0.4, 0.3]]),
-    "변화 (−0.5, 0, 0.5)": np.array([[-0.5, 0.0, 0.5]]),
-    "수직 에지": np.array([[-1.0, 0, 1], [-1, 0, 1], [-1, 0, 1]]),
-    "수평 에지": np.array([[-1.0, -1, -1], [0, 0, 0], [1, 1, 1]]),
-    "대각선 에지 1": np.array([[0.0, -1, -1], [1, 0, -1], [1, 1, 0]]),
-    "대각선 에지 2": np.array([[-1.0, -1, 0], [-1, 0, 1], [0, 1, 1]]),
-}
 POOL_KINDS = ("max", "avg", "weighted")
 POOL_NAMES = {"max": "최대 풀링", "avg": "평균 풀링", "weighted": "가중치 평균 풀링"}
 

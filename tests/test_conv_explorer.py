@@ -2,6 +2,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from dlbasics.conv import conv2d_loops
 from dlbasics.conv_explorer import (
     NOTE_KERNELS,
     convolution_explorer,
@@ -13,7 +14,6 @@ from dlbasics.conv_explorer import (
     pooling_explorer,
     weighted_pool_kernel,
 )
-from dlbasics.conv_loops import conv2d_loops
 from dlbasics.plotting import use_korean_font
 
 STRIPE = np.zeros((6, 6))
