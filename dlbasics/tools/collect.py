@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..summary import display_width
 from . import book_root
 
 MARKER = re.compile(r"#@save\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")
@@ -77,6 +78,18 @@ def _import_key(statement):
     return section, statement.startswith("from"), module.lower(), statement
 
 
+def wrap(text, width=96):
+    """``text`` broken at spaces into lines of at most ``width`` display columns (Hangul: 2)."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and display_width(candidate) > width:
+            lines.append(line)
+            candidate = word
+        line = candidate
+    return [*lines, line]
+
+
 def module_text(name, parts):
     """The text of ``dlbasics/<name>.py`` from its (notebook, source, index) parts."""
     notebooks = list(dict.fromkeys(notebook for notebook, _, _ in parts))
@@ -95,9 +108,10 @@ def module_text(name, parts):
             grouped.append("")
         grouped.append(statement)
         section = _import_key(statement)[0]
-    header = (f'"""{titles}: 본문이 가르치는 코드 (the code the chapter teaches).\n\n'
-              f"{sources}에서 ``#@save {name}`` 표시가 붙은 칸을 ``make collect``가 모았습니다.\n"
-              f'이 파일 대신 본문의 칸을 고치고 ``make collect``를 실행하세요.\n"""')
+    lines = [*wrap(f"{titles}: 본문이 가르치는 코드 (the code the chapter teaches)."), "",
+             *wrap(f"``make collect``가 {sources}의 ``#@save {name}`` 칸을 모았습니다. "
+                   "이 파일 대신 본문의 칸을 고치고 ``make collect``를 실행하세요.")]
+    header = '"""' + "\n".join(lines) + '\n"""'
     blocks = [GENERATED + "\n" + header]
     if grouped:
         blocks.append("\n".join(grouped))
