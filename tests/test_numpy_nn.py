@@ -259,7 +259,7 @@ def test_float32_stays_float32_and_float64_input_computes_in_float64():
     (lambda: numpy_nn.Conv2d(1, 4, 5, padding=1), np.zeros((2, 1, 2, 9)), r"H ≥ 3"),
     (lambda: numpy_nn.Conv2d(1, 4, 3), np.zeros((8, 8)), r"4-D input \(N, 1, H, W\)"),
     (lambda: numpy_nn.MaxPool2d(3), np.zeros((1, 1, 2, 2)), r"MaxPool2d: kernel 3×3"),
-    (lambda: numpy_nn.AvgPool2d(2), np.zeros((3, 4, 4)), r"4-D input \(N, C, H, W\)"),
+    (lambda: numpy_nn.AvgPool2d(2), np.zeros((4, 4)), r"4-D input \(N, C, H, W\)"),
     (lambda: numpy_nn.Linear(4, 2), np.zeros((3, 5)), r"\(N, 4\)"),
 ])
 def test_bad_input_names_the_expected_shape(make, x, message):
@@ -269,7 +269,8 @@ def test_bad_input_names_the_expected_shape(make, x, message):
 
 def test_the_functional_convolution_checks_weight_and_bias_shapes():
     x = np.ones((1, 2, 5, 5))
-    with pytest.raises(ValueError, match=r"weight of shape \(out_channels, in_channels, kh, kw\)"):
+    with pytest.raises(ValueError,
+                       match=r"weight of shape \(out_channels, in_channels/groups, kh, kw\)"):
         numpy_nn.conv2d(x, np.ones((2, 3, 3)))
     with pytest.raises(ValueError, match=r"bias of shape \(4,\)"):
         numpy_nn.conv2d(x, np.ones((4, 2, 3, 3)), np.array([2.0]))  # would broadcast silently
@@ -302,7 +303,7 @@ def test_channel_and_feature_counts_must_be_positive_ints(make):
 
 def test_bad_arguments_and_misuse_raise_clear_errors():
     with pytest.raises(ValueError, match="padding_mode"):
-        numpy_nn.Conv2d(1, 1, 3, padding_mode="reflect")
+        numpy_nn.Conv2d(1, 1, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="at most half"):
         numpy_nn.MaxPool2d(2, padding=2)
     with pytest.raises(TypeError, match="float"):
