@@ -77,6 +77,15 @@ def _check_dout(name, dout, shape, dtype=None):
     return dout
 
 
+def _masked(dout, mask):
+    """dout where mask holds, else 0, as torch routes a gradient. A product is fast, but
+    0·inf is NaN where torch gives 0: a NaN in the product sends dout through np.where."""
+    out = dout * mask
+    if out.size and np.isnan(out.max()):
+        out = np.where(mask, dout, 0)
+    return out
+
+
 def _output_size(name, shape, kernel, stride, pads, dilation=(1, 1), ceil_mode=False):
     """(Ho, Wo) of a sliding window over the last two axes of ``shape``.
 

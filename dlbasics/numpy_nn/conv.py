@@ -27,7 +27,7 @@ from .base import (
     _positive_pair,
     _uniform,
 )
-from .padding import PADDING_MODES, _pads, pad2d, unpad2d
+from .padding import PADDING_MODES, _pad, _pads, _unpad
 
 
 class ConvGeometry(NamedTuple):
@@ -59,7 +59,11 @@ def conv_geometry(x_shape, kernel, stride, padding, dilation=(1, 1)):
 
     padding: (ph, pw) on both sides, or ((top, bottom), (left, right)).
     """
-    pads = _pads(padding)
+    return _geometry(x_shape, kernel, stride, _pads(padding), dilation)
+
+
+def _geometry(x_shape, kernel, stride, pads, dilation):
+    """:func:`conv_geometry` for checked pads ((top, bottom), (left, right))."""
     out_size = _output_size("Conv2d", x_shape, kernel, stride, pads, dilation)
     padded_size = tuple(n + sum(p) for n, p in zip(x_shape[2:], pads, strict=True))
     return ConvGeometry(kernel, stride, out_size, padded_size, dilation)
@@ -139,6 +143,12 @@ def _group_channels(g, size):
     return slice(g * size, (g + 1) * size)
 
 
+def _split_rows(a, groups):
+    """a's rows in ``groups`` equal parts (views), one per group."""
+    size = len(a) // groups
+    return [a[_group_channels(g, size)] for g in range(groups)]
+
+
 def _check_weight(weight, bias, groups):
     """weight as an array (O, C/groups, kh, kw) and bias as an array (O,) or None."""
     weight = np.asarray(weight)
@@ -196,10 +206,10 @@ def _conv_forward(x, weight, bias, stride, pads, dilation, groups, padding_mode)
     weight, bias = _check_weight(weight, bias, groups)
     O, Cg, kh, kw = weight.shape
     x, unbatched = _image_batch(x, "Conv2d", Cg * groups)
-    geometry = conv_geometry(x.shape, (kh, kw), stride, pads, dilation)
-    x_pad = pad2d(x, pads, padding_mode, sample_last=True)        # (C, Hp, Wp, N)
+    geometry = _geometry(x.shape, (kh, kw), stride, pads, dilation)
+    x_pad = _pad(x, pads, padding_mode, sample_last=True)         # (C, Hp, Wp, N)
     cols = [im2col(x_pad[_group_channels(g, Cg)], geometry) for g in range(groups)]
-    weights = np.split(_weight_matrix(weight, x.dtype), groups)   # 그룹마다 (O/G, kh·kw·C/G)
+    weights = _split_rows(_weight_matrix(weight, x.dtype), groups)   # 그룹마다 (O/G, kh·kw·C/G)
     s = _stack_rows([_times_wide(w, c) for w, c in zip(weights, cols, strict=True)])
     if bias is not None:
         s += bias.astype(x.dtype, copy=False)[:, None]    # 그림 4-8: 바이어스를 더한다
@@ -268,7 +278,7 @@ class Conv2d(Module):
         expected = out_shape[1:] if unbatched else out_shape
         dout = _check_dout("Conv2d", dout, expected, cols[0].dtype).reshape(out_shape)
         d_s = dout.transpose(1, 2, 3, 0).reshape(O, -1)   # dout as (O, Ho·Wo·N)
-        d_s_groups = np.split(d_s, G)
+        d_s_groups = _split_rows(d_s, G)
         d_weight = _stack_rows([_times_wide_transposed(d, c)     # (O, kh·kw·C/G)
                                 for d, c in zip(d_s_groups, cols, strict=True)])
         self.grads["weight"] = (d_weight.reshape(O, *weight.shape[2:], -1).transpose(0, 3, 1, 2)
@@ -279,10 +289,10 @@ class Conv2d(Module):
             return None
         C, N = x_shape[1], x_shape[0]
         dx_pad = np.zeros((C, *geometry.padded_size, N), cols[0].dtype)
-        weights = np.split(_weight_matrix(weight, cols[0].dtype), G)
+        weights = _split_rows(_weight_matrix(weight, cols[0].dtype), G)
         for g, (w, d) in enumerate(zip(weights, d_s_groups, strict=True)):
             col2im(_times_wide(w.T, d), C // G, geometry, out=dx_pad[_group_channels(g, C // G)])
-        dx = unpad2d(dx_pad.transpose(3, 0, 1, 2), self.pads, self.padding_mode)
+        dx = _unpad(dx_pad.transpose(3, 0, 1, 2), self.pads, self.padding_mode)
         return dx[0] if unbatched else dx
 
     def __repr__(self):

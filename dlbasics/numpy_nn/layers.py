@@ -1,8 +1,18 @@
 """완전연결층 (Linear), ReLU, Flatten and Sequential."""
 
+import math
+
 import numpy as np
 
-from .base import Module, _check_device, _check_dout, _float_dtype, _positive_int, _uniform
+from .base import (
+    Module,
+    _check_device,
+    _check_dout,
+    _float_dtype,
+    _masked,
+    _positive_int,
+    _uniform,
+)
 
 
 class Linear(Module):
@@ -70,13 +80,14 @@ class ReLU(Module):
         if self.inplace and not isinstance(x, np.ndarray):
             raise TypeError(f"ReLU(inplace=True) needs a NumPy array to overwrite, got "
                             f"{type(x).__name__}")
-        x = np.asarray(x)
-        self.cache = x <= 0
-        return np.maximum(x, 0, out=x if self.inplace else None)
+        out = np.maximum(x, 0, out=x if self.inplace else None)
+        self.cache = out != 0     # s > 0, or NaN: where torch passes the gradient on
+        return out
 
     def backward(self, dout):
-        off = self._cache()
-        return np.where(off, 0, _check_dout("ReLU", dout, off.shape))
+        passes = self._cache()
+        dout = _check_dout("ReLU", dout, passes.shape)
+        return _masked(dout, passes)
 
     def __repr__(self):
         return "ReLU(inplace=True)" if self.inplace else "ReLU()"
@@ -109,7 +120,7 @@ class Flatten(Module):
         if start > end:
             raise ValueError(f"Flatten: start_dim={self.start_dim} comes after "
                              f"end_dim={self.end_dim} for a {len(shape)}-D input")
-        flat = int(np.prod(shape[start:end + 1]))
+        flat = math.prod(shape[start:end + 1])
         out = x.reshape(*shape[:start], flat, *shape[end + 1:])
         self.cache = (x.shape, out.shape)
         return out

@@ -48,9 +48,14 @@ def pad2d(x, padding, mode="zeros", value=0.0, sample_last=False):
     array unless there is nothing to pad. sample_last=True (x of shape (N, C, H, W)) returns
     the padded array in the convolution's layout, (C, Hp, Wp, N).
     """
-    (pt, pb), (pl, pr) = _pads(padding)
     if mode not in PADDING_MODES:
         raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {mode!r}")
+    return _pad(x, _pads(padding), mode, value, sample_last)
+
+
+def _pad(x, pads, mode="zeros", value=0.0, sample_last=False):
+    """:func:`pad2d` for checked pads ((top, bottom), (left, right)) and mode."""
+    (pt, pb), (pl, pr) = pads
     if pt == pb == pl == pr == 0:
         return x.transpose(1, 2, 3, 0) if sample_last else x
     H, W = x.shape[-2:]
@@ -79,7 +84,12 @@ def unpad2d(dx_pad, padding, mode="zeros"):
     With "replicate", "reflect" and "circular" each padded cell was a copy of a cell inside, so
     its gradient is added to that cell (rows first, then columns, which also routes the corners).
     """
-    (pt, pb), (pl, pr) = _pads(padding)
+    return _unpad(dx_pad, _pads(padding), mode)
+
+
+def _unpad(dx_pad, pads, mode="zeros"):
+    """:func:`unpad2d` for checked pads ((top, bottom), (left, right))."""
+    (pt, pb), (pl, pr) = pads
     H, W = dx_pad.shape[-2] - pt - pb, dx_pad.shape[-1] - pl - pr
     if mode == "zeros" or pt == pb == pl == pr == 0:
         return dx_pad[..., pt:pt + H, pl:pl + W]

@@ -13,11 +13,12 @@ from .base import (
     Module,
     _check_dout,
     _image_batch,
+    _masked,
     _output_size,
     _pair,
     _positive_pair,
 )
-from .padding import pad2d, unpad2d
+from .padding import _pad, _unpad
 
 
 def _window(a, offset, stride, out_size):
@@ -52,7 +53,7 @@ class _Pool2d(Module):
                                 ((ph, ph), (pw, pw)), self.dilation, self.ceil_mode)
         self._check_windows(x.shape[2:], out_size)
         pads = self._pads(x.shape[2:], out_size)
-        x_pad = pad2d(x, pads, value=fill)
+        x_pad = _pad(x, pads, value=fill)
         views = [_window(x_pad, self._offset(k), self.stride, out_size)
                  for k in range(self.kernel_size[0] * self.kernel_size[1])]
         return x_pad, views, pads
@@ -93,7 +94,7 @@ class _Pool2d(Module):
         dx_pad = np.zeros(padded_shape, dtype)
         for k in range(self.kernel_size[0] * self.kernel_size[1]):
             _window(dx_pad, self._offset(k), self.stride, out_size)[...] += offset_grad(k)
-        return unpad2d(dx_pad, pads)
+        return _unpad(dx_pad, pads)
 
     def _options(self):
         return ""
@@ -140,7 +141,7 @@ class MaxPool2d(_Pool2d):
     def _torch_argmax(self, views, x_shape, pads, out_shape):
         """torch's rule, for windows with NaN or −∞: start at the window's first position
         inside the input, move on to a greater value or to a NaN."""
-        inside = pad2d(np.ones(x_shape[2:], bool), pads, value=False)
+        inside = _pad(np.ones(x_shape[2:], bool), pads, value=False)
         best, arg = np.full(out_shape, -np.inf, views[0].dtype), np.full(out_shape, -1)
         for k, view in enumerate(views):
             valid = _window(inside, self._offset(k), self.stride, out_shape[2:])
@@ -161,7 +162,7 @@ class MaxPool2d(_Pool2d):
         arg, padded_shape, pads, unbatched = self._cache()
         dout = _check_dout("MaxPool2d", dout, arg.shape[1:] if unbatched else arg.shape)
         dout = dout.reshape(arg.shape)
-        dx = self._scatter(lambda k: np.where(arg == k, dout, 0), dout.dtype, padded_shape, pads,
+        dx = self._scatter(lambda k: _masked(dout, arg == k), dout.dtype, padded_shape, pads,
                            arg.shape[2:])
         return dx[0] if unbatched else dx
 
@@ -206,6 +207,8 @@ class AvgPool2d(_Pool2d):
         (the common case), else an (Ho, Wo) array."""
         if self.divisor_override is not None:
             return int(self.divisor_override)
+        if self.count_include_pad and not self.ceil_mode:   # every window fits in the padding
+            return self.kernel_size[0] * self.kernel_size[1]
         counts = []
         for n, o, s, k, p in zip(in_size, out_size, self.stride, self.kernel_size, self.padding,
                                  strict=True):
