@@ -342,12 +342,14 @@ def test_default_initialisation_follows_torch_bounds():
     assert count_parameters(conv) == 8 * 4 * 9 + 8
 
 
-def test_pad_and_unpad_are_adjoint_for_both_modes():
+@pytest.mark.parametrize("padding", [(1, 2), ((0, 2), (3, 1))])
+def test_pad_and_unpad_are_adjoint_for_every_mode(padding):
     rng = np.random.default_rng(6)
-    x, g = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 8))
+    x = rng.standard_normal((2, 3, 4))
+    g = rng.standard_normal(numpy_nn.pad2d(x, padding).shape)
     for mode in numpy_nn.PADDING_MODES:
-        lhs = np.sum(numpy_nn.pad2d(x, (1, 2), mode) * g)
-        rhs = np.sum(x * numpy_nn.unpad2d(g, (1, 2), mode))
+        lhs = np.sum(numpy_nn.pad2d(x, padding, mode) * g)
+        rhs = np.sum(x * numpy_nn.unpad2d(g, padding, mode))
         assert abs(lhs - rhs) < 1e-12, mode
 
 
@@ -355,6 +357,15 @@ def test_replicate_padding_copies_the_edge_values():
     z = np.array([[1.0, 2.0, 3.0]])
     np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 1), "replicate"), [[1, 1, 2, 3, 3]])
     np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 1)), [[0, 1, 2, 3, 0]])
+
+
+def test_reflect_and_circular_padding_mirror_and_wrap_like_torch():
+    z = np.array([[[1.0, 2.0, 3.0]]])
+    np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 2), "reflect"), [[[3, 2, 1, 2, 3, 2, 1]]])
+    np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 2), "circular"), [[[2, 3, 1, 2, 3, 1, 2]]])
+    for mode in ("reflect", "circular"):
+        theirs = F.pad(torch.from_numpy(z), (2, 2), mode=mode).numpy()
+        np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 2), mode), theirs)
 
 
 def test_sgd_step_moves_against_the_gradient():

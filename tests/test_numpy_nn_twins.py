@@ -616,6 +616,21 @@ def test_cross_entropy_loss_twin_of_torch_over_random_configurations():
         "label_smoothing with weight, targets=probabilities"])
 
 
+@pytest.mark.parametrize(("shape", "weight", "kwargs"), [
+    ((2, 4, 7, 6), (6, 2, 3, 2), dict(stride=2, padding=1, groups=2)),
+    ((2, 3, 8, 8), (3, 1, 3, 3), dict(padding="same", dilation=2, groups=3)),
+    ((3, 6, 6), (4, 3, 4, 4), dict(padding="same")),                      # unbatched, even kernel
+    ((1, 2, 9, 5), (2, 2, 2, 3), dict(padding=(2, 0), dilation=(3, 1))),
+    ((0, 2, 5, 5), (3, 2, 3, 3), dict(padding="valid")),
+])
+def test_functional_conv2d_matches_torch(shape, weight, kwargs):
+    rng = np.random.default_rng(len(shape) + weight[0])
+    x, w, b = rng.standard_normal(shape), rng.standard_normal(weight), rng.standard_normal(
+        weight[0])
+    theirs = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), **kwargs)
+    assert close(numpy_nn.conv2d(x, w, b, **kwargs), theirs.numpy()) is None
+
+
 # ---------------------------------------------------------------------------- refusals
 
 @pytest.mark.parametrize(("make", "message"), [
