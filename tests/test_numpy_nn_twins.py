@@ -700,6 +700,27 @@ def test_max_pool_indices_locate_the_maxima_in_the_unpadded_input():
                                   out.reshape(2, 3, -1))
 
 
+@pytest.mark.parametrize("layer", [
+    numpy_nn.Conv2d(4, 6, 3, padding="same", dilation=2, groups=2, padding_mode="reflect"),
+    numpy_nn.MaxPool2d(3, 2, 1, dilation=2, ceil_mode=True),
+    numpy_nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+    numpy_nn.Linear(7, 3), numpy_nn.ReLU(inplace=True), numpy_nn.Flatten(0, 2),
+], ids=repr)
+def test_float32_in_float32_out_with_the_options(layer):
+    x = np.random.default_rng(0).standard_normal((2, 4, 7, 7)).astype(np.float32)
+    out = layer.forward(x)
+    assert out.dtype == np.float32
+    assert layer.backward(np.ones_like(out)).dtype == np.float32
+    assert all(g.dtype == np.float32 for g in layer.grads.values())
+
+
+def test_cross_entropy_computes_in_the_scores_dtype():
+    s = np.random.default_rng(0).standard_normal((3, 4, 2)).astype(np.float32)
+    loss = numpy_nn.CrossEntropyLoss(weight=np.ones(4), label_smoothing=0.1, reduction="none")
+    assert loss(s, np.zeros((3, 2), int)).dtype == np.float32
+    assert loss.backward(np.ones((3, 2))).dtype == np.float32
+
+
 def test_repr_names_the_options_that_differ_from_the_defaults():
     assert repr(numpy_nn.Conv2d(4, 4, 3, padding="same", dilation=2, groups=2, bias=False,
                                 padding_mode="circular")) == (

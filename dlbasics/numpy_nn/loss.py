@@ -99,7 +99,7 @@ class CrossEntropyLoss:
         if eps:
             smooth = -(logp * weight).sum(axis=1) * valid
             losses = (1 - eps) * losses + eps / c * smooth
-            grad = (1 - eps) * grad + eps / c * valid[:, None] * (p * weight.sum() - weight)
+            grad = (1 - eps) * grad + eps / c * (p * weight.sum() - weight) * valid[:, None]
         return losses, grad, valid, w_y.sum()
 
     def _probability_targets(self, logp, t, class_axis, weight):
