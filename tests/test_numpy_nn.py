@@ -259,7 +259,7 @@ def test_float32_stays_float32_and_float64_input_computes_in_float64():
     (lambda: numpy_nn.Conv2d(1, 4, 5, padding=1), np.zeros((2, 1, 2, 9)), r"H ≥ 3"),
     (lambda: numpy_nn.Conv2d(1, 4, 3), np.zeros((8, 8)), r"4-D input \(N, 1, H, W\)"),
     (lambda: numpy_nn.MaxPool2d(3), np.zeros((1, 1, 2, 2)), r"MaxPool2d: kernel 3×3"),
-    (lambda: numpy_nn.AvgPool2d(2), np.zeros((3, 4, 4)), r"4-D input \(N, C, H, W\)"),
+    (lambda: numpy_nn.AvgPool2d(2), np.zeros((4, 4)), r"4-D input \(N, C, H, W\)"),
     (lambda: numpy_nn.Linear(4, 2), np.zeros((3, 5)), r"\(N, 4\)"),
 ])
 def test_bad_input_names_the_expected_shape(make, x, message):
@@ -269,7 +269,8 @@ def test_bad_input_names_the_expected_shape(make, x, message):
 
 def test_the_functional_convolution_checks_weight_and_bias_shapes():
     x = np.ones((1, 2, 5, 5))
-    with pytest.raises(ValueError, match=r"weight of shape \(out_channels, in_channels, kh, kw\)"):
+    with pytest.raises(ValueError,
+                       match=r"weight of shape \(out_channels, in_channels/groups, kh, kw\)"):
         numpy_nn.conv2d(x, np.ones((2, 3, 3)))
     with pytest.raises(ValueError, match=r"bias of shape \(4,\)"):
         numpy_nn.conv2d(x, np.ones((4, 2, 3, 3)), np.array([2.0]))  # would broadcast silently
@@ -302,7 +303,7 @@ def test_channel_and_feature_counts_must_be_positive_ints(make):
 
 def test_bad_arguments_and_misuse_raise_clear_errors():
     with pytest.raises(ValueError, match="padding_mode"):
-        numpy_nn.Conv2d(1, 1, 3, padding_mode="reflect")
+        numpy_nn.Conv2d(1, 1, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="at most half"):
         numpy_nn.MaxPool2d(2, padding=2)
     with pytest.raises(TypeError, match="float"):
@@ -341,12 +342,14 @@ def test_default_initialisation_follows_torch_bounds():
     assert count_parameters(conv) == 8 * 4 * 9 + 8
 
 
-def test_pad_and_unpad_are_adjoint_for_both_modes():
+@pytest.mark.parametrize("padding", [(1, 2), ((0, 2), (3, 1))])
+def test_pad_and_unpad_are_adjoint_for_every_mode(padding):
     rng = np.random.default_rng(6)
-    x, g = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 8))
+    x = rng.standard_normal((2, 3, 4))
+    g = rng.standard_normal(numpy_nn.pad2d(x, padding).shape)
     for mode in numpy_nn.PADDING_MODES:
-        lhs = np.sum(numpy_nn.pad2d(x, (1, 2), mode) * g)
-        rhs = np.sum(x * numpy_nn.unpad2d(g, (1, 2), mode))
+        lhs = np.sum(numpy_nn.pad2d(x, padding, mode) * g)
+        rhs = np.sum(x * numpy_nn.unpad2d(g, padding, mode))
         assert abs(lhs - rhs) < 1e-12, mode
 
 
@@ -354,6 +357,15 @@ def test_replicate_padding_copies_the_edge_values():
     z = np.array([[1.0, 2.0, 3.0]])
     np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 1), "replicate"), [[1, 1, 2, 3, 3]])
     np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 1)), [[0, 1, 2, 3, 0]])
+
+
+def test_reflect_and_circular_padding_mirror_and_wrap_like_torch():
+    z = np.array([[[1.0, 2.0, 3.0]]])
+    np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 2), "reflect"), [[[3, 2, 1, 2, 3, 2, 1]]])
+    np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 2), "circular"), [[[2, 3, 1, 2, 3, 1, 2]]])
+    for mode in ("reflect", "circular"):
+        theirs = F.pad(torch.from_numpy(z), (2, 2), mode=mode).numpy()
+        np.testing.assert_array_equal(numpy_nn.pad2d(z, (0, 2), mode), theirs)
 
 
 def test_sgd_step_moves_against_the_gradient():
