@@ -277,20 +277,20 @@ class Conv2d(Module):
         out_shape = (x_shape[0], O, *geometry.out_size)
         expected = out_shape[1:] if unbatched else out_shape
         dout = _check_dout("Conv2d", dout, expected, cols[0].dtype).reshape(out_shape)
-        d_s = dout.transpose(1, 2, 3, 0).reshape(O, -1)   # dout as (O, Ho·Wo·N)
-        d_s_groups = _split_rows(d_s, G)
+        dout_cols = dout.transpose(1, 2, 3, 0).reshape(O, -1)   # dout as (O, Ho·Wo·N)
+        dout_groups = _split_rows(dout_cols, G)
         d_weight = _stack_rows([_times_wide_transposed(d, c)     # (O, kh·kw·C/G)
-                                for d, c in zip(d_s_groups, cols, strict=True)])
+                                for d, c in zip(dout_groups, cols, strict=True)])
         self.grads["weight"] = (d_weight.reshape(O, *weight.shape[2:], -1).transpose(0, 3, 1, 2)
                                 .astype(weight.dtype, order="C"))
         if "bias" in self.params:
-            self.grads["bias"] = d_s.sum(axis=1).astype(self.params["bias"].dtype)
+            self.grads["bias"] = dout_cols.sum(axis=1).astype(self.params["bias"].dtype)
         if not self.input_grad:
             return None
         C, N = x_shape[1], x_shape[0]
         dx_pad = np.zeros((C, *geometry.padded_size, N), cols[0].dtype)
         weights = _split_rows(_weight_matrix(weight, cols[0].dtype), G)
-        for g, (w, d) in enumerate(zip(weights, d_s_groups, strict=True)):
+        for g, (w, d) in enumerate(zip(weights, dout_groups, strict=True)):
             col2im(_times_wide(w.T, d), C // G, geometry, out=dx_pad[_group_channels(g, C // G)])
         dx = _unpad(dx_pad.transpose(3, 0, 1, 2), self.pads, self.padding_mode)
         return dx[0] if unbatched else dx

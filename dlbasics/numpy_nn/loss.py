@@ -135,7 +135,7 @@ class CrossEntropyLoss:
             if dout.shape != expected:
                 raise ValueError(f"CrossEntropyLoss.backward expects dout of shape {expected} "
                                  f"(the shape of its forward output), got {dout.shape}")
-            d_s = grad * dout.reshape(-1, 1)
+            dscores = grad * dout.reshape(-1, 1)
         else:
             scale = 1.0 if dout is None else np.asarray(dout, grad.dtype)
             if np.ndim(scale) != 0:
@@ -145,9 +145,9 @@ class CrossEntropyLoss:
                 grad = np.full_like(grad, np.nan)  # 0/0: torch's gradient is nan (0 if ignored)
             elif self.reduction == "mean":
                 scale = scale / total
-            d_s = grad * scale
+            dscores = grad * scale
         if valid is not None and not valid.all():
-            d_s[~valid] = 0
+            dscores[~valid] = 0
         c = s_shape[class_axis]
         moved = s_shape[:class_axis] + s_shape[class_axis + 1:] + (c,)
-        return np.moveaxis(d_s.reshape(moved), -1, class_axis)
+        return np.moveaxis(dscores.reshape(moved), -1, class_axis)
