@@ -73,3 +73,19 @@ def test_float32_copies_agree_to_single_precision():
     out = net.forward(x)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, tnet(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
+
+
+def test_feature_map_grows_by_one_per_four_pixels_of_input():
+    """4.3.2 §5 and its exercise: a C3 output sees 32×32 of the padded input and moves 4 pixels
+    (the product of the two pooling strides), so an n×n input gives (n − 28)/4 + 1 positions."""
+    receptive, stride = 1, 1
+    for kernel, step in [(5, 1), (2, 2), (5, 1), (2, 2), (5, 1)][::-1]:  # C3, P2, C2, P1, C1
+        receptive, stride = (receptive - 1) * step + kernel, stride * step
+    assert (receptive, stride) == (32, 4)
+    torch_features = lenet5_torch()[:8]
+    numpy_features = numpy_nn.Sequential(*lenet5_numpy()[:8])
+    for n in (28, 32, 40, 56):
+        side = (n - 28) // stride + 1
+        x = np.zeros((1, 1, n, n), np.float32)
+        assert torch_features(torch.from_numpy(x)).shape == (1, 120, side, side)
+        assert numpy_features.forward(x).shape == (1, 120, side, side)
