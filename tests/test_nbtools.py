@@ -15,6 +15,16 @@ def test_execute_notebook_stores_outputs_in_the_notebook_folder(tmp_path):
     assert "execution" not in nb.cells[1].metadata
 
 
+def test_executed_notebooks_store_no_progress_bars(tmp_path):
+    path = make_notebook(tmp_path / "a.ipynb", [
+        "from tqdm.auto import tqdm\nfor _ in tqdm(range(3)): pass",  # off by TQDM_DISABLE
+        "from tqdm.auto import tqdm\nfor _ in tqdm(range(3), disable=False): pass\nprint('끝')"])
+    nbtools.execute_notebook(path)
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[1].outputs == []
+    assert [out.get("text") for out in nb.cells[2].outputs] == ["끝\n"]
+
+
 def test_toc_lists_sections_with_titles_and_relative_links(tmp_path):
     for folder in ("chapters", "labs", "solutions"):
         (tmp_path / folder).mkdir()

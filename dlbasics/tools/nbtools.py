@@ -3,7 +3,8 @@
 ``make execute`` runs ``python -m dlbasics.tools.nbtools chapters/*.ipynb solutions/*.ipynb``.
 Each notebook runs in a fresh kernel of this environment, with its own folder as the
 working directory, exactly as nbval will run it, except that tqdm's progress bars are off
-(``TQDM_DISABLE=1``): a stored bar is only ever half drawn ("0%| | 0/7") on a static page.
+(``TQDM_DISABLE=1``, and a bar drawn anyway is dropped): a stored bar is only ever half drawn
+("0%| | 0/7") on a static page.
 """
 
 import argparse
@@ -33,9 +34,20 @@ def execute_notebook(path, timeout=CELL_TIMEOUT):
     client.execute(env={**os.environ, "TQDM_DISABLE": "1"})
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # wall-clock timestamps only add churn
+        if cell.cell_type == "code":  # a bar asked for explicitly (progress=True) is still drawn
+            cell.outputs = [out for out in cell.outputs if not is_progress_bar(out)]
     nb.metadata.pop("widgets", None)  # widget state is live-only; GitHub cannot render it
     nbformat.write(nb, path)
     return nb
+
+
+PROGRESS_BAR = re.compile(r"\d+%\|")
+
+
+def is_progress_bar(output):
+    """A tqdm bar: a widget or stderr text showing "NN%|"; stored, it is only ever half drawn."""
+    text = output.get("text") or output.get("data", {}).get("text/plain", "")
+    return bool(PROGRESS_BAR.search("".join(text)))
 
 
 def notebook_title(path):
