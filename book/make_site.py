@@ -107,7 +107,7 @@ def main(argv=None):
     summary = build(args.out, strict=args.strict, jobs=args.jobs)  # Sphinx prints warnings
     print(f"{summary['out']}: {summary['pages']} pages, {summary['bytes'] / 1e6:.1f} MB, "
           f"built in {summary['seconds']:.1f} s, {len(summary['warnings'])} warnings")
-    print(f"보기: {args.out}/index.html (e.g. python -m http.server -d {args.out})")
+    print(f"보기: python3 -m http.server -b 127.0.0.1 -d {args.out} 8000 → http://127.0.0.1:8000")
     return 0
 
 
