@@ -16,7 +16,7 @@ that file), and ``web_notebook`` changes only what the page shows:
   answer's Markdown and math render.
 
 After the build, MathJax (the parts the pages load) and the Korean fallback font are copied
-into ``_static``.
+into ``_static``, and the theme's source maps (for debugging its scripts) are left out.
 """
 
 from __future__ import annotations
@@ -187,6 +187,8 @@ def copy_assets(app, exception):
             shutil.copy2(src, dst)
     (static / "fonts").mkdir(exist_ok=True)
     shutil.copy2(font_file(), static / "fonts" / FONT)
+    for source_map in static.rglob("*.map"):  # the theme's source maps: 3.5 MB for debuggers
+        source_map.unlink()
 
 
 def setup(app):
