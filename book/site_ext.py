@@ -37,6 +37,8 @@ WIDGET_NOTE = ("이 칸의 위젯(슬라이더, 선택 상자)은 웹 페이지�
 PROGRESS_BAR = re.compile(r"\d+%\|")  # tqdm: "epoch:  40%|████      | 2/5 [00:01<...]"
 SITE_FOLDERS = ("chapters", "labs")  # notebooks that are pages; solutions/ never is
 MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
+# Code and math are left as they are: "[1, z](U)" there is no link.
+CODE_OR_MATH = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$", re.S)
 TOC_START, TOC_END = "<!-- toc -->", "<!-- /toc -->"
 # MathJax files the pages can load: the tex-chtml component, its on-demand TeX extensions,
 # fonts, menu and accessibility parts (the speech engine and other bundles are left out).
@@ -71,15 +73,27 @@ def rewrite_link(match, repo_path_of_page, root):
     top = repo_path.split("/", 1)[0]
     if top == "solutions":
         return text
-    if top in SITE_FOLDERS and repo_path.endswith(".ipynb"):
+    if root is None or top in SITE_FOLDERS and repo_path.endswith(".ipynb"):
         return match.group(0)
-    if root is not None and (root / repo_path).exists():
+    if (root / repo_path).exists():
         return f"[{text}]({github_blob(repo_path)}{'#' + anchor if anchor else ''})"
     # A link to no file (e.g. "[1, Z](U^l)" meant as math) is a dead link in JupyterLab too:
     # show what was written, as text.
     LOGGER.warning("%s: the link target %r is no file of the book; shown as text",
                    repo_path_of_page, target, type="book", subtype="dead_link")
     return match.group(0).replace("[", r"\[", 1)
+
+
+def rewrite_links(source, repo_path, root):
+    """``source`` with each Markdown link rewritten, outside code and math."""
+    parts, end = [], 0
+    for protected in CODE_OR_MATH.finditer(source):
+        parts.append(MARKDOWN_LINK.sub(lambda m: rewrite_link(m, repo_path, root),
+                                       source[end:protected.start()]))
+        parts.append(protected.group(0))
+        end = protected.end()
+    parts.append(MARKDOWN_LINK.sub(lambda m: rewrite_link(m, repo_path, root), source[end:]))
+    return "".join(parts)
 
 
 def without_solutions_toc(source):
@@ -134,7 +148,7 @@ def web_notebook(nb, repo_path, root=None):
                         break
             source = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
             source = without_solutions_toc(source)
-            source = MARKDOWN_LINK.sub(lambda m: rewrite_link(m, repo_path, root), source)
+            source = rewrite_links(source, repo_path, root)
             if "<details" in source:
                 source = open_details(source)
             cell.source = source

@@ -152,12 +152,12 @@ def test_the_colab_install_cell_is_left_out():
 def test_links_to_solutions_lose_their_target_and_other_files_point_to_github():
     text = ("[실습 1](../labs/lab1_dmlp.ipynb), [풀이](../solutions/lab1_dmlp.ipynb), "
             "[4.2](4_2_deep_mlp.ipynb#sec), [코드](../dlbasics/dmlp.py), [웹](https://a.b/c), "
-            "[절](#top), S = [1, Z](U^l)")
+            "[절](#top), S = [1, Z](U^l), `a[0](x)`, $[1, z](U^l)^T$")
     nb = site_ext.web_notebook(chapter(md("# t"), md(text)), "chapters/x.ipynb", root=ROOT)
     assert nb.cells[1].source == (
         "[실습 1](../labs/lab1_dmlp.ipynb), 풀이, [4.2](4_2_deep_mlp.ipynb#sec), "
         f"[코드]({site_ext.github_blob('dlbasics/dmlp.py')}), [웹](https://a.b/c), [절](#top), "
-        r"S = \[1, Z](U^l)")
+        r"S = \[1, Z](U^l), `a[0](x)`, $[1, z](U^l)^T$")
 
 
 def test_the_start_notebooks_table_of_contents_loses_the_solutions():
