@@ -241,6 +241,7 @@ def test_the_site_holds_the_chapters_then_the_labs_and_no_solution(site):
     leaks = [p for p in site.rglob("*") if "solutions" in p.name or p.match("*solutions/*")]
     assert leaks == [], f"the site must not carry the solutions: {leaks}"
     assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (site / "_static" / "fonts" / site_ext.FONT).is_file()  # Hangul without a Korean font
 
 
 def test_the_left_navigation_follows_the_book(reader, shots):
@@ -250,6 +251,10 @@ def test_the_left_navigation_follows_the_book(reader, shots):
     hrefs = [urllib.parse.urlsplit(h).path.lstrip("/") for h in nav.evaluate_all(
         "links => links.map(a => a.href)")]
     assert hrefs == ["index.html", *(f"{p}.html" for p in PAGES)], hrefs
+    # Hangul has a font even on a machine without Korean fonts: the site's own NanumGothic.
+    faces = home.evaluate("async () => (await document.fonts.load('16px \"NanumGothic Book\"', "
+                          "'한글')).length")
+    assert faces >= 1
     assert reader.problems == []
 
 
