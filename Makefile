@@ -82,3 +82,23 @@ gpu-check: $(STAMP)
 ## make test-browser: JupyterLab in headless Chromium (installs Debian's chromium if missing).
 test-browser: $(STAMP)
 	$(PY) -m pytest tests/browser -v
+
+# ---------------------------------------------------------------------------------------------
+# The book as a website (book/, requirements-book.txt; the GitHub Pages workflow runs make book).
+BOOK_STAMP := $(VENV)/.installed-book
+SITE ?= build/site
+
+.PHONY: book
+
+# The website's pinned packages, in the same .venv; requirements.txt is a constraint, so they
+# never move a version the book pins.
+$(BOOK_STAMP): $(STAMP) requirements-book.txt
+	$(PY) -m pip install --quiet -r requirements-book.txt -c requirements.txt
+	touch $(BOOK_STAMP)
+
+## make book: the book as a static website in build/site/ (SITE=...), from the stored outputs.
+book: $(BOOK_STAMP)
+	$(PY) book/make_site.py --out $(SITE)
+
+# The site test (tests/browser/test_site.py) builds the website: make test installs its packages.
+test test-unit test-browser: $(BOOK_STAMP)

@@ -1,7 +1,9 @@
 """Fixtures of the browser test: Debian's chromium, and JupyterLab started as `make lab` does.
 
 - ``chromium``: /usr/bin/chromium, installed with apt-get (with the Korean font fonts-nanum,
-  so that screenshots show Hangul) when it is missing. Playwright never downloads a browser.
+  so that screenshots show Hangul) when it is missing; where Google Chrome is already installed
+  (GitHub's Ubuntu runners, whose apt has no Debian chromium) that Chrome is used instead.
+  Playwright never downloads a browser.
 - ``lab_url``: ``python -m dlbasics.tools.lab --port PORT --no-browser`` (the command of `make lab`)
   on a free localhost port; the URL with its token is read from the server's log. The user
   settings and workspaces live in a temporary folder, so the test sees the book's defaults
@@ -31,6 +33,7 @@ REPORTS = ROOT / "reports" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian package -> a path it installs; the package is installed when the path is missing.
 APT_PACKAGES = {"chromium": CHROMIUM, "fonts-nanum": Path("/usr/share/fonts/truetype/nanum")}
+INSTALLED_CHROME = ("google-chrome", "google-chrome-stable")  # used only without /usr/bin/chromium
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update",
                   "--no-first-run", "--no-default-browser-check"]
@@ -98,13 +101,22 @@ def install_apt_packages(names):
                         f"{(done.stderr or done.stdout).strip()[-500:]}; {hint}")
 
 
+def installed_chrome():
+    """A Google Chrome on PATH, or None."""
+    return next((shutil.which(name) for name in INSTALLED_CHROME if shutil.which(name)), None)
+
+
 @pytest.fixture(scope="session")
 def chromium():
-    """Path of Debian's chromium, installed first if it is missing."""
-    missing = [name for name, path in APT_PACKAGES.items() if not path.exists()]
+    """Path of Debian's chromium, installed first if it is missing (or of an installed Chrome)."""
+    chrome = None if CHROMIUM.exists() else installed_chrome()
+    missing = [name for name, path in APT_PACKAGES.items()
+               if not path.exists() and not (name == "chromium" and chrome)]
     if missing:
         with timed(f"apt-get install {' '.join(missing)}"):
             install_apt_packages(missing)
+    if chrome:
+        return Path(chrome)
     if not CHROMIUM.exists():  # Ubuntu's chromium package only points to a snap
         pytest.skip(f"{CHROMIUM} is still missing after apt-get install chromium; install "
                     "Debian's chromium (not the snap) to run the browser test")
