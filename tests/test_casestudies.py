@@ -294,6 +294,16 @@ def test_resnet152_of_bottleneck_blocks():
     assert [len(getattr(net, f"conv{i}_x")) for i in range(2, 6)] == [3, 8, 36, 3]
 
 
+def test_bottleneck_block_costs_about_a_64_map_basic_block():
+    """He et al. (2016), Fig. 5: a 64-d two-layer block beside a 256-d bottleneck block of
+    similar time complexity (here on the 56×56 maps of conv2_x)."""
+    basic, bottleneck = cs.ResidualBlock(64, 64), cs.BottleneckBlock(256, 256)
+    assert (count_parameters(basic), count_parameters(bottleneck)) == (73_984, 70_400)
+    assert cs.count_macs(basic, (64, 56, 56)) == 2 * 64 * 64 * 9 * 56 * 56          # 231.2M
+    assert cs.count_macs(bottleneck, (256, 56, 56)) == (2 * 256 * 64 + 64 * 64 * 9) * 56 * 56
+    assert count_parameters(cs.ResidualBlock(256, 256)) == 1_180_672  # 16.8× the bottleneck
+
+
 def test_bottleneck_block_reduces_then_restores_the_maps():
     block = cs.BottleneckBlock(256, 512, stride=2)
     convs = [m for m in block.F if isinstance(m, nn.Conv2d)]
@@ -317,6 +327,33 @@ def test_resnet_rejects_bad_arguments():
 def test_small_versions_take_mnist_digits(name):
     net = cs.SMALL_NETS[name]()
     assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_small_alexnet_and_vgg_keep_their_layers_without_batch_norm():
+    alexnet = cs.alexnet_small()
+    assert [name for name, _ in alexnet.named_children()][:8] == [
+        "conv1", "relu1", "norm1", "pool1", "conv2", "relu2", "norm2", "pool2"]
+    assert isinstance(alexnet.norm1, cs.LRN)
+    assert count_parameters(alexnet) == 72_010
+    assert count_parameters(cs.vgg_small()) == 55_042
+
+
+@pytest.mark.parametrize(("build", "params"), [(cs.alexnet_small, 72_058), (cs.vgg_small, 55_090)])
+def test_small_alexnet_and_vgg_with_batch_norm_normalise_like_the_other_three(build, params):
+    """batch_norm=True: BN after every convolution (in place of LRN), convolutions without bias."""
+    net = build(batch_norm=True)
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert len(convs) == len(norms) and all(m.bias is None for m in convs)
+    assert not any(isinstance(m, cs.LRN) for m in net.modules())
+    assert count_parameters(net) == params
+    kinds = [type(m).__name__ for m in net.modules() if not isinstance(m, nn.Sequential)]
+    first_conv = kinds.index("Conv2d")
+    assert kinds[first_conv:first_conv + 3] == ["Conv2d", "BatchNorm2d", "ReLU"]
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    for other in (cs.nin_small(), cs.googlenet_small(), cs.resnet_small()):
+        assert (sum(isinstance(m, nn.Conv2d) for m in other.modules())
+                == sum(isinstance(m, nn.BatchNorm2d) for m in other.modules()))
 
 
 def test_resnet_small_on_seven_by_seven_digits():
