@@ -78,3 +78,9 @@ gpu-check: $(STAMP)
 ## make test-browser: JupyterLab in headless Chromium (installs Debian's chromium if missing).
 test-browser: $(STAMP)
 	$(PY) -m pytest tests/browser -v
+
+## make student-kit: what a student receives (labs/ and the installable package, no solutions),
+## as dist/dlbasics-student-kit/ and dist/dlbasics-student-kit.zip.
+.PHONY: student-kit
+student-kit: $(STAMP)
+	$(PY) -m dlbasics.tools.kit

@@ -798,8 +798,9 @@ def missing_name(name, error=""):
     if made is not None and made[1]:
         return (f"{name}이(가) 없습니다: 그것을 만드는 칸 [{made[0]}]에서 오류가 났습니다"
                 f"({made[1]}). 그 칸부터 고치세요.")
-    text = (f"{name}이(가) 아직 없습니다: 그것을 만드는 위의 칸을 실행하지 않았습니다. 위에서부터 "
-            "차례로 실행하세요(커널 다시 시작 후 모든 셀 실행).")
+    text = (f"{name}이(가) 아직 없습니다: 그것을 만드는 위의 칸을 실행하지 않았거나, 그 칸에 "
+            f"{name}의 정의가 없습니다. 위에서부터 차례로 실행하세요(커널 다시 시작 후 모든 셀 "
+            "실행).")
     if _LAST_ERROR:
         count, last = _LAST_ERROR[-1]
         text += f" 앞에서 마지막으로 오류가 난 칸은 [{count}]입니다({last})."

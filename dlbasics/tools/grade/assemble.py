@@ -17,6 +17,7 @@ cells (hidden tests included) and locked setup cells put back.
 """
 
 import ast
+import contextlib
 import difflib
 import json
 import re
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..labgen import make_lab, nbgrader_meta
+from ..labgen import HIDDEN_TESTS, make_lab, nbgrader_meta, replace_regions
 from .kernel import MAX_MESSAGE_CHARS  # noqa: F401  (re-exported for the package)
 
 MAX_NOTEBOOK_BYTES = 100 * 2**20
@@ -302,7 +303,11 @@ def assemble(submission, solution):
 
 
 def _normal(source):
-    """A cell's text without trailing spaces and blank lines at either end."""
+    """A cell's text as a student's lab has it: no hidden-test region (a solution's own check
+    cell), no trailing spaces, no blank lines at either end."""
+    if HIDDEN_TESTS[0] in source:
+        with contextlib.suppress(ValueError):  # unbalanced markers: compare the text as it is
+            source = replace_regions(source, HIDDEN_TESTS, ())[0]
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 

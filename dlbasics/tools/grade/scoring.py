@@ -137,7 +137,8 @@ def score(solution, outcomes, positions):
             continue
         error = outcomes[copies[0]]
         cause = _cause(outcomes, copies[0], graded_at)
-        if cause and error.startswith(("NameError", NOT_RUN)):  # an earlier cell says why
+        missing = error.startswith(("NameError", NOT_RUN)) or "(NameError:" in error
+        if cause and missing:  # an earlier cell says why the name is not there
             error = f"{error} (앞 칸의 오류: {cause})"
         message = error + _order_hint(solution, grade_id, positions) + note
         questions.append(Question(grade_id, 0, points, False, _shorten(message),
