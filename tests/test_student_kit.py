@@ -84,7 +84,7 @@ def test_the_kit_installs_in_a_fresh_venv_and_runs_a_lab(built, tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
     python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-           "--no-compile"]  # byte-compiling torch's files is most of the install time
+           "--no-compile"]  # the checks need no byte-compiled torch; it saves time
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     subprocess.run([*pip, pinned("numpy"), pinned("torch")], check=True, env=environ,
                    cwd=tmp_path, timeout=900)
