@@ -83,6 +83,12 @@ gpu-check: $(STAMP)
 test-browser: $(STAMP)
 	$(PY) -m pytest tests/browser -v
 
+## make student-kit: what a student receives (labs/ and the installable package, no solutions),
+## as dist/dlbasics-student-kit/ and dist/dlbasics-student-kit.zip.
+.PHONY: student-kit
+student-kit: $(STAMP)
+	$(PY) -m dlbasics.tools.kit
+
 # ---------------------------------------------------------------------------------------------
 # The book as a website (book/, requirements-book.txt; the GitHub Pages workflow runs make book).
 BOOK_STAMP := $(VENV)/.installed-book

@@ -12,6 +12,7 @@ from dlbasics.tools.labgen import (
     HIDDEN_TESTS,
     SOLUTION,
     make_lab,
+    nbgrader_meta,
     replace_regions,
     validate_nbgrader,
 )
@@ -204,3 +205,52 @@ def test_lab_has_no_outputs_and_no_solution_or_hidden_text(path):
                 assert line not in lab_cell.source.splitlines(), f"hidden test in the lab: {line}"
         if sol_cell.metadata.get("nbgrader", {}).get("solution"):
             assert "raise NotImplementedError" in lab_cell.source
+
+
+def test_the_lab_templates_give_nothing_away():
+    """dlbasics/tools/lab_templates.py (for the students' pre-submission check) holds exactly
+    what the labs show (which hold no solution or hidden test, tested above)."""
+    from dlbasics.tools.grade.assemble import template
+    from dlbasics.tools.lab_templates import TEMPLATES
+
+    labs = {p.stem: nbformat.read(p, as_version=4) for p in sorted((ROOT / "labs").glob("*.ipynb"))}
+    assert {name: template(lab) for name, lab in labs.items()} == TEMPLATES
+    text = (ROOT / labgen.TEMPLATES_MODULE).read_text(encoding="utf-8")
+    for marker in (*SOLUTION, *HIDDEN_TESTS):
+        assert marker not in text
+
+
+# The labs' prose is about the lab and deep learning, not about the test harness (issue 13).
+LAB_HARNESS_WORDS = {
+    "nbval": re.compile(r"nbval|NBVAL", re.I),
+    "what is not checked": re.compile(r"검사하지 않|비교하지 않습니다|출력은 검사"),
+    "this cell's output": re.compile(r"이 칸의 출력"),
+    "thread counts": re.compile(r"스레드"),
+    "seeds tried": re.compile(r"\d+\s*개의?\s*시드|시드\s*\d+\s*개|여러 시드"),
+    "generous thresholds": re.compile(r"넉넉한 기준|넉넉하게 검사|기준으로 검사|기준으로 확인"),
+    "making-of asides": re.compile(r"정직하게 말하면|이 책을 만들|만들 때 .{0,20}해 보니"),
+    "terms": re.compile(r"시험 집합|훈련집합|테스트집합|\d에포크"),
+}
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_lab_prose_is_about_the_lab_not_the_harness(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        text = cell.source if cell.cell_type == "markdown" else ""
+        for what, pattern in LAB_HARNESS_WORDS.items():
+            found = pattern.search(text)
+            assert not found, f"{path.name}: {what} ({found.group(0)!r}) in:\n{text}"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_check_cells_show_values_not_bare_verdicts(path):
+    """A check cell prints ✔ 통과 (its lesson) with the value it checked, never 'x ≥ y: True'."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = "".join(out.get("text") or out.get("data", {}).get("text/plain", ""))
+            assert not re.search(r"\b(True|False)\s*$", text, re.M), f"{path.name}: {text}"
+        if nbgrader_meta(cell).get("grade"):
+            assert cell.source.startswith("with checks.checking(") or \
+                "\nwith checks.checking(" in cell.source, f"{path.name}: {cell.source[:80]}"
