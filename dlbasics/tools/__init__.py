@@ -1,6 +1,7 @@
 """The book's tools, apart from the teaching code: the JupyterLab launcher (lab), notebook
-execution and the table of contents (nbtools), Colab badges (colab), the lab generator (labgen)
-and the grader (grade).
+execution and the table of contents (nbtools), collecting the chapters' ``#@save`` cells into the
+package (collect), Colab badges (colab), the lab generator (labgen), the grader (grade), the
+students' pre-submission check (presubmit) and the student kit (kit).
 """
 
 from pathlib import Path

@@ -265,7 +265,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                'from dlbasics import checks\n'
                                '\n'
                                'FORBIDDEN = ("torch", "scipy", "dlbasics.numpy_nn", '
-                               '"dlbasics.conv_loops", "dlbasics.lenet")',
+                               '"dlbasics.conv", "dlbasics.lenet")',
                      'title': ''},
                     {'grade_id': 'reference',
                      'kind': 'setup',
