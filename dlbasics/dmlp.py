@@ -286,3 +286,18 @@ def train(net, X, y, *, rho, t, epochs, rng, X_test=None, y_test=None):
         if not np.isfinite(history["loss"][-1]):
             break
     return history
+
+
+def sgd_runs(X, y, X_test, y_test, settings, *, sizes, epochs, seed=0, **net_kwargs):
+    """설정 (ρ, t)마다 같은 초기 가중치에서 DMLP를 새로 학습한다: {"ρ=…, t=…": train의 기록}.
+
+    X: (N, n_0), y: 정수 부류 (N,). net_kwargs는 DMLP.create로 간다 (hidden, output, loss,
+    init). 가중치는 빠르도록 float32.
+    """
+    histories = {}
+    for rho, t in settings:
+        rng = np.random.default_rng(seed)  # 설정마다 같은 상태에서 다시 시작한다
+        net = DMLP.create(sizes, rng, dtype=np.float32, **net_kwargs)
+        histories[f"ρ={rho:g}, t={t}"] = train(net, X, y, rho=rho, t=t, epochs=epochs, rng=rng,
+                                               X_test=X_test, y_test=y_test)
+    return histories

@@ -1,14 +1,15 @@
 """4.2절 DMLP의 도구 (the DMLP's tools): 본문이 가르치지 않는 것 (what the chapter does not teach).
 
-What 4.2 teaches (the class DMLP, its forward and backward passes, Algorithm 4-1 and train) is
-written in the chapter's cells and collected into :mod:`dlbasics.dmlp` by ``make collect``.
+What 4.2 teaches (the class DMLP, its forward and backward passes, Algorithm 4-1, train and
+sgd_runs) is written in the chapter's cells and collected into :mod:`dlbasics.dmlp` by
+``make collect``.
 This hand-written module holds what those cells use but do not teach:
 
 - input checks that name the expected shape (``check_*``), in Korean and English;
 - :class:`DMLPTools`, the base class of ``DMLP``: ``repr``, ``copy``, ``num_parameters`` and the
   conversions to and from PyTorch (``to_torch``, ``from_torch``);
 - J and ∂J/∂U^l by torch.autograd (:func:`torch_loss`, :func:`torch_gradient`), to compare with;
-- the learning-rate and minibatch-size explorer (:func:`sgd_runs`, :func:`sgd_figure`).
+- the learning-rate and minibatch-size explorer's plot (:func:`sgd_figure`).
 
 Importing this module loads neither torch nor matplotlib: the functions that need them import
 them when called (``TORCH_ACTIVATIONS`` too, on first use).
@@ -217,29 +218,13 @@ def torch_gradient(model, X, Y, loss):
     return J.item(), grad
 
 
-# ---- 학습률과 미니배치 크기 탐색기 (the explorer of 4.2, section 6) ----------------------------
-
-def sgd_runs(X, y, X_test, y_test, settings, *, sizes, epochs, seed=0, **net_kwargs):
-    """Train a fresh DMLP from the same initial weights for every (ρ, t) in ``settings``.
-
-    net_kwargs go to ``DMLP.create`` (hidden, output, loss, init); weights are float32 for
-    speed. Returns {"ρ=…, t=…": history of ``train``}.
-    """
-    from .dmlp import DMLP, train
-
-    histories = {}
-    for rho, t in settings:
-        rng = np.random.default_rng(seed)
-        net = DMLP.create(sizes, rng, dtype=np.float32, **net_kwargs)
-        histories[f"ρ={rho:g}, t={t}"] = train(net, X, y, rho=rho, t=t, epochs=epochs, rng=rng,
-                                               X_test=X_test, y_test=y_test)
-    return histories
-
+# ---- 학습률과 미니배치 크기 탐색기의 그림 (the explorer's plot, 4.2 section 6) ----------------
 
 def sgd_figure(X, y, X_test, y_test, rho, t, *, sizes, epochs=3, seed=0):
     """The learning-rate and minibatch-size explorer's plot: training loss and test accuracy
     per epoch of Algorithm 4-1 with ρ = rho and minibatch size t. Returns (figure, history)."""
     from .curves import plot_histories
+    from .dmlp import sgd_runs
 
     histories = sgd_runs(X, y, X_test, y_test, [(rho, t)], sizes=sizes, epochs=epochs, seed=seed)
     fig = plot_histories(histories, keys=("loss", "test_acc"), logy=("loss",),

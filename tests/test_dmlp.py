@@ -20,10 +20,11 @@ from dlbasics.dmlp import (  # noqa: E402
     algorithm_4_1_loop,
     init_weights,
     num_parameters,
+    sgd_runs,
     train,
     with_bias,
 )
-from dlbasics.dmlp_tools import sgd_figure, sgd_runs, torch_gradient, torch_loss  # noqa: E402
+from dlbasics.dmlp_tools import sgd_figure, torch_gradient, torch_loss  # noqa: E402
 from dlbasics.gradcheck import rel_error  # noqa: E402
 
 CONFIGS = [("sigmoid", "sigmoid", "mse"), ("tanh", "identity", "mse"),
