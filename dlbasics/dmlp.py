@@ -270,9 +270,8 @@ def algorithm_4_1(net, X, Y, rho, t, steps, rng):
 def train(net, X, y, *, rho, t, epochs, rng, X_test=None, y_test=None):
     """알고리즘 4-1을 epochs 에포크 동안, 에포크마다 ⌊N/t⌋번 갱신한다.
 
-    X: (N, n_0), y: 정수 부류 (N,).
-
-    돌려주는 기록: 에포크마다의 'loss' (훈련 집합의 J), 'train_acc', 'test_acc' (X_test를 줄 때).
+    X: (N, n_0), y: 정수 부류 (N,). 돌려주는 기록: 에포크마다의 'loss' (훈련 집합의 J),
+    'train_acc', 'test_acc' (X_test를 줄 때).
     """
     Y = F.one_hot(y, net.sizes[-1])
     history = {"loss": [], "train_acc": [], "test_acc": []}
