@@ -1,6 +1,7 @@
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import matplotlib
 
@@ -19,13 +20,11 @@ from dlbasics.dmlp import (  # noqa: E402
     algorithm_4_1_loop,
     init_weights,
     num_parameters,
-    sgd_figure,
     sgd_runs,
-    torch_gradient,
-    torch_loss,
     train,
     with_bias,
 )
+from dlbasics.dmlp_tools import sgd_figure, torch_gradient, torch_loss  # noqa: E402
 from dlbasics.gradcheck import rel_error  # noqa: E402
 
 CONFIGS = [("sigmoid", "sigmoid", "mse"), ("tanh", "identity", "mse"),
@@ -134,6 +133,11 @@ def test_forward_rejects_bad_inputs_naming_the_expected_shape():
         net.forward(np.zeros((2, 1, 5, 1)))
     with pytest.raises(ValueError, match=r"shape \(5,\)"):
         net.forward_loop(X[:2])
+    korean = r"X의 모양은 \(N, n_0\) = \(N, 5\)이어야 합니다: \(6, 4\)"
+    with pytest.raises(ValueError, match=korean):  # the message is in Korean and in English
+        net.forward(X[:, :4])
+    with pytest.raises(ValueError, match=r"x는 샘플 하나, 모양 \(5,\)"):
+        net.forward_loop(X[:2])
 
 
 # ---- backward ------------------------------------------------------------------------------
@@ -200,6 +204,12 @@ def test_targets_must_be_one_hot_rows_of_the_output_size():
         net.loss(X, Y[:, :2])
     with pytest.raises(ValueError, match="one_hot"):
         net.gradient(X, Y[:5])
+    with pytest.raises(ValueError, match=r"Y는 원핫 목푯값, 모양 \(N, n_L\) = \(6, 3\)"):
+        net.gradient(X, Y[:, :2])
+    s, z = net.forward_loop(X[0])
+    dU = {l: np.zeros_like(U) for l, U in net.U.items()}
+    with pytest.raises(ValueError, match=r"y must be one sample of shape \(3,\), got \(2,\)"):
+        net.backward_loop(s, z, Y[0, :2], dU)
 
 
 # ---- Algorithm 4-1 -------------------------------------------------------------------------
@@ -242,20 +252,50 @@ def test_one_epoch_of_train_is_algorithm_4_1_for_N_over_t_updates(N, t):
     assert rng_train.random() == rng_reference.random()
 
 
-def test_importing_dmlp_loads_neither_torch_nor_matplotlib():
-    code = ("import sys, dlbasics.dmlp; "
+@pytest.mark.parametrize("module", ["dlbasics.dmlp", "dlbasics.dmlp_tools"])
+def test_importing_dmlp_loads_neither_torch_nor_matplotlib(module):
+    code = (f"import sys, {module}; "
             "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", f"import dlbasics.dmlp loads {out.stdout.strip()}"
+    assert out.stdout.strip() == "[]", f"import {module} loads {out.stdout.strip()}"
 
 
 def test_torch_activations_are_torch_modules():
-    from dlbasics import dmlp
+    from dlbasics import dmlp_tools
 
-    assert dmlp.TORCH_ACTIVATIONS["relu"] is torch.nn.ReLU
-    assert set(dmlp.TORCH_ACTIVATIONS) == {"sigmoid", "tanh", "relu", "identity"}
+    assert dmlp_tools.TORCH_ACTIVATIONS["relu"] is torch.nn.ReLU
+    assert set(dmlp_tools.TORCH_ACTIVATIONS) == {"sigmoid", "tanh", "relu", "identity"}
     with pytest.raises(AttributeError, match="nothing"):
-        dmlp.nothing  # noqa: B018
+        dmlp_tools.nothing  # noqa: B018
+
+
+def test_dmlp_is_generated_from_the_chapter_and_its_methods_are_the_chapters():
+    """The DMLP that 4.1, the benchmarks and these tests import is the one 4.2 defines."""
+    from dlbasics import dmlp
+    from dlbasics.tools.collect import GENERATED
+
+    assert Path(dmlp.__file__).read_text(encoding="utf-8").startswith(GENERATED)
+    for name in ("create", "forward_loop", "forward", "predict", "accuracy", "loss",
+                 "backward_loop", "backward", "gradient", "numerical_gradient"):
+        assert getattr(DMLP, name).__module__ == "dlbasics.dmlp", name
+    for name in ("to_torch", "from_torch", "copy"):  # the tools the chapter does not teach
+        assert getattr(DMLP, name).__module__ == "dlbasics.dmlp_tools", name
+
+
+def test_add_to_class_reaches_networks_made_before():
+    """A method cell edited and re-run in the chapter changes the networks already made."""
+    from dlbasics.dmlp import add_to_class
+
+    class Net:
+        pass
+
+    net = Net()
+
+    @add_to_class(Net)
+    def double(self, x):
+        return 2 * x
+
+    assert net.double(3) == 6 and double is None
 
 
 def test_different_minibatches_give_different_weights():
