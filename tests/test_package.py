@@ -18,9 +18,8 @@ def test_unknown_names_raise_attribute_error():
 
 # Modules a NumPy lesson or the grader imports: neither torch nor matplotlib may come with them.
 LIGHT = ["dlbasics.data", "dlbasics.functional", "dlbasics.gradcheck", "dlbasics.numpy_nn",
-         "dlbasics.dmlp", "dlbasics.conv", "dlbasics.summary", "dlbasics.checks",
-         "dlbasics.tools.grade",
-         "dlbasics.tools.labgen"]
+         "dlbasics.dmlp", "dlbasics.dmlp_tools", "dlbasics.conv", "dlbasics.summary",
+         "dlbasics.checks", "dlbasics.tools.grade", "dlbasics.tools.labgen"]
 
 
 @pytest.mark.parametrize("module", LIGHT)
