@@ -5,10 +5,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dlbasics import use_korean_font  # noqa: E402
-from dlbasics.curves import plot_histories  # noqa: E402
+from dlbasics.curves import plot_histories, show_signed  # noqa: E402
 
 RUNS = {"a": {"loss": [1.0, 0.1, 0.01], "val_acc": [0.5, 0.8, 0.9]},
         "b": {"loss": [2.0, 0.2, 0.02], "val_acc": [0.4, 0.7, 0.8]}}
@@ -45,3 +46,14 @@ def test_bad_histories():
     with pytest.raises(KeyError, match="val_acc"):
         plot_histories({"a": {"loss": [1.0]}}, keys=("val_acc",))
     plt.close("all")
+
+
+def test_show_signed_shares_one_colour_scale_centred_at_zero():
+    use_korean_font()
+    fig = show_signed([np.array([[-1.0, 3.0], [0.0, 1.0]]), np.zeros((2, 2))], titles=["a", "b"])
+    assert [ax.images[0].get_clim() for ax in fig.axes[:2]] == [(-3.0, 3.0), (-3.0, 3.0)]
+    assert fig.axes[0].images[0].get_cmap().name == "RdBu_r"
+    plt.close(fig)
+    fig = show_signed(np.zeros((2, 1, 3, 3)))  # all zero: a valid scale all the same
+    assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
+    plt.close(fig)

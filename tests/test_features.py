@@ -1,20 +1,8 @@
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from dlbasics import use_korean_font  # noqa: E402
-from dlbasics.conv_explorer import NOTE_KERNELS  # noqa: E402
-from dlbasics.features import (  # noqa: E402
-    EDGE_KERNELS,
-    edge_maps,
-    hand_features,
-    show_signed,
-    standardize,
-)
+from dlbasics.conv_explorer import NOTE_KERNELS
+from dlbasics.features import EDGE_KERNELS, edge_maps, hand_features, standardize
 
 
 def vertical_edge():
@@ -57,14 +45,3 @@ def test_standardize_uses_the_training_statistics():
     np.testing.assert_allclose(train_s.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(train_s.std(axis=0), 1, atol=1e-6)
     np.testing.assert_allclose(test_s, (test - train.mean(0)) / (train.std(0) + 1e-8))
-
-
-def test_show_signed_shares_one_colour_scale_centred_at_zero():
-    use_korean_font()
-    fig = show_signed([np.array([[-1.0, 3.0], [0.0, 1.0]]), np.zeros((2, 2))], titles=["a", "b"])
-    assert [ax.images[0].get_clim() for ax in fig.axes[:2]] == [(-3.0, 3.0), (-3.0, 3.0)]
-    assert fig.axes[0].images[0].get_cmap().name == "RdBu_r"
-    plt.close(fig)
-    fig = show_signed(np.zeros((2, 1, 3, 3)))  # all zero: a valid scale all the same
-    assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
-    plt.close(fig)

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from dlbasics.mlp import deep_mlp, mlp
+from dlbasics.mlp import deep_mlp, init_std, mlp
 
 
 def kinds(net):
@@ -41,6 +41,26 @@ def test_init_std_uses_fan_in_for_he_and_fan_in_plus_fan_out_for_xavier(activati
     """The formulas chapter 4.1 states, on a non-square layer where the two differ."""
     torch.manual_seed(0)
     assert mlp([1000, 250], activation)[0].weight.std().item() == pytest.approx(std, rel=0.02)
+
+
+@pytest.mark.parametrize("init, torch_init", [("he", nn.init.kaiming_normal_),
+                                              ("xavier", nn.init.xavier_normal_)])
+def test_init_draws_exactly_what_torchs_own_initialisers_draw(init, torch_init):
+    """The chapter writes the two formulas out; PyTorch's initialisers draw the same weights,
+    bit for bit, from the same random state (so the chapter's numbers did not change)."""
+    sizes = [784, 256, 64, 10]
+    torch.manual_seed(0)
+    ours = [m for m in mlp(sizes, "relu", init) if isinstance(m, nn.Linear)]
+    torch.manual_seed(0)
+    for mine, n_in, n_out in zip(ours, sizes[:-1], sizes[1:], strict=True):
+        reference = nn.Linear(n_in, n_out)  # draws torch's default first, as linear_layer does
+        torch_init(reference.weight)
+        assert torch.equal(mine.weight, reference.weight)
+        assert not mine.bias.any()
+    assert init_std("he", 784, 256) == pytest.approx((2 / 784) ** 0.5, rel=1e-15)
+    assert init_std("xavier", 784, 256) == pytest.approx((2 / (784 + 256)) ** 0.5, rel=1e-15)
+    with pytest.raises(ValueError, match="init"):
+        init_std("lecun", 10, 10)
 
 
 def test_dropout_masks_each_sample_and_scales_the_kept_outputs_by_one_over_one_minus_p():

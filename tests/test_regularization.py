@@ -5,13 +5,13 @@ from torch import nn
 
 from dlbasics.mlp import mlp
 from dlbasics.regularization import (
+    EarlyStopping,
     augment,
     enlarge,
     ensemble_proba,
-    fit_tracked,
-    mean_loss,
-    predict_proba,
+    random_affine,
 )
+from dlbasics.tracking import cross_entropy, fit_tracked, mean_loss, predict_proba
 from dlbasics.train import evaluate
 
 
@@ -39,6 +39,22 @@ def test_augment_moves_images_adds_noise_and_stays_in_range():
     np.testing.assert_allclose(moved.sum(axis=(1, 2, 3)), X.sum(axis=(1, 2, 3)), rtol=0.1)
     noisy = augment(X, np.random.default_rng(0), noise_std=0.1, max_shift=0, max_degrees=0)
     assert np.std(noisy[X == 0]) > 0.03  # Gaussian noise, clipped at 0
+
+
+def test_random_affine_is_a_rotation_and_a_shift_in_affine_grid_units():
+    theta = random_affine(500, 28, 14, np.random.default_rng(0), max_shift=2, max_degrees=15)
+    assert theta.shape == (500, 2, 3)
+    rotation = theta[:, :, :2]
+    np.testing.assert_allclose(rotation @ rotation.transpose(0, 2, 1),
+                               np.broadcast_to(np.eye(2), (500, 2, 2)), atol=1e-12)  # orthogonal
+    np.testing.assert_allclose(np.linalg.det(rotation), 1)  # a rotation, not a reflection
+    angles = np.degrees(np.arctan2(rotation[:, 1, 0], rotation[:, 0, 0]))
+    assert 14 < np.abs(angles).max() <= 15
+    # ±2 pixels on a 14-wide, 28-high image: ±2·2/14 along x, ±2·2/28 along y
+    assert 0.9 * 4 / 14 < np.abs(theta[:, 0, 2]).max() <= 4 / 14
+    assert 0.9 * 4 / 28 < np.abs(theta[:, 1, 2]).max() <= 4 / 28
+    identity = random_affine(3, 28, 28, np.random.default_rng(0), max_shift=0, max_degrees=0)
+    np.testing.assert_array_equal(identity, np.tile([[1.0, 0, 0], [0, 1, 0]], (3, 1, 1)))
 
 
 def test_augment_is_reproducible_with_the_same_generator():
@@ -84,8 +100,14 @@ def test_ensemble_is_the_mean_of_the_members_and_its_loss_is_at_most_their_mean(
     np.testing.assert_allclose(probs, np.mean([predict_proba(m, X) for m in members], axis=0))
     ensemble_loss = -np.mean(np.log(probs[np.arange(30), y]))
     assert ensemble_loss <= np.mean([mean_loss(m, X, y) for m in members])  # Jensen
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="하나 이상"):
         ensemble_proba([], X)
+
+
+def test_cross_entropy_of_probabilities():
+    probs = np.array([[0.5, 0.5], [0.1, 0.9]])
+    assert cross_entropy(probs, [0, 1]) == pytest.approx(-(np.log(0.5) + np.log(0.9)) / 2)
+    assert cross_entropy(np.array([[1.0, 0.0]]), [1]) == pytest.approx(-np.log(1e-12))  # finite
 
 
 def test_mean_loss_is_torch_cross_entropy():
@@ -122,7 +144,40 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     y_val = 1 - y_val  # validation labels disagree with training: val loss rises at once
     torch.manual_seed(0)
     net = mlp([2, 8, 2])
-    history = fit_tracked(net, X, y, X_val, y_val, epochs=30, patience=3, lr=0.1,
+    stopper = EarlyStopping(patience=3)
+    history = fit_tracked(net, X, y, X_val, y_val, epochs=30, stopper=stopper, lr=0.1,
                           batch_size=20, device="cpu")
     assert len(history["val_loss"]) == history["best_epoch"] + 3 < 30
+    assert stopper.best_epoch == history["best_epoch"]
+    assert stopper.best_loss == min(history["val_loss"])
     assert mean_loss(net, X_val, y_val) == pytest.approx(min(history["val_loss"]), rel=1e-6)
+
+
+class Counter(torch.nn.Module):
+    """A 'network' whose one parameter says which epoch's weights it holds."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = torch.nn.Parameter(torch.zeros(()))
+
+
+def test_early_stopping_keeps_the_weights_of_the_first_lowest_loss_and_waits_patience_epochs():
+    net, stopper = Counter(), EarlyStopping(patience=2)
+    answers = []
+    for epoch, loss in enumerate([3.0, 2.0, 2.5, 1.0, 1.5, 1.0, 0.5, 0.4], start=1):
+        with torch.no_grad():
+            net.epoch.fill_(epoch)
+        answers.append(stopper.stop(net, epoch, loss))
+        if answers[-1]:
+            break
+    # epoch 4 improves; epoch 5 does not, epoch 6 only ties it: 2 epochs without improvement
+    assert answers == [False, False, False, False, False, True]
+    assert (stopper.best_epoch, stopper.best_loss) == (4, 1.0)
+    stopper.restore(net)
+    assert net.epoch.item() == 4  # a copy, not the live weights of epoch 6
+
+
+@pytest.mark.parametrize("patience", [0, -1, 2.5, None])
+def test_early_stopping_needs_a_positive_integer_patience(patience):
+    with pytest.raises(ValueError, match="patience"):
+        EarlyStopping(patience)

@@ -8,8 +8,9 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from dlbasics import use_korean_font  # noqa: E402
+from dlbasics.curves import plot_gradient_norms  # noqa: E402
 from dlbasics.mlp import deep_mlp  # noqa: E402
-from dlbasics.vanishing import gradient_norms, plot_gradient_norms, vanishing_figure  # noqa: E402
+from dlbasics.vanishing import gradient_norms, vanishing_figure  # noqa: E402
 
 
 def data(n=128, d=50, seed=0):
