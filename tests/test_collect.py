@@ -59,6 +59,18 @@ def test_saved_cells_become_one_module_with_its_imports_on_top(book):
     assert ruff.returncode == 0, ruff.stdout
 
 
+def test_a_module_that_starts_with_an_assignment_is_ruff_clean(book):
+    make_notebook(book / "chapters" / "4_9_toy.ipynb",
+                  ["#@save toy\nimport numpy as np\n\nHALF = np.float64(0.5)\n\n\n"
+                   "def half(x):\n    return HALF * x"])
+    collect.collect(book)
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated",
+                           "--select", "E,F,W,I", "--line-length", "100",
+                           str(book / "dlbasics" / "toy.py")],
+                          capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
+
+
 def test_editing_either_side_alone_makes_the_module_stale(book):
     collect.collect(book)
     module = book / "dlbasics" / "toy.py"

@@ -115,7 +115,10 @@ def module_text(name, parts):
     blocks = [GENERATED + "\n" + header]
     if grouped:
         blocks.append("\n".join(grouped))
-    return "\n\n".join(blocks) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+    body = "\n\n\n".join(bodies)
+    # isort's rule, as ruff applies it: two blank lines before a def or class, else one
+    gap = "\n\n\n" if re.match(r"(@|def |class |async def )", body) else "\n\n"
+    return "\n\n".join(blocks) + gap + body + "\n"
 
 
 def collected_modules(root):
