@@ -590,3 +590,209 @@ def box_flow(rows, *, title=None, learned=None, box_inches=1.2):
     if title:
         ax.set_title(title)
     return fig
+
+
+# ---- pictures of convolution and pooling (4.3.1) -----------------------------------------------
+
+def _window(spec, index):
+    """(row, col, height, width, colour) of a window (r, c, h, w) or (r, c, h, w, colour)."""
+    if len(spec) == 5:
+        return tuple(spec)
+    return (*spec, WINDOW_COLORS[index % len(WINDOW_COLORS)])
+
+
+def _draw_symbol(ax, x, y, width, text, fontsize=10):
+    """A symbol between two drawn things: '*', '=', '+' as text; '→' (optionally followed by
+    a label, e.g. '→ im2col') as an arrow across ``width`` with the label above it."""
+    if not text.startswith("→"):
+        ax.text(x + width / 2, y, text, ha="center", va="center", fontsize=fontsize + 4)
+        return
+    ax.add_patch(FancyArrowPatch((x + 0.15, y), (x + width - 0.15, y), arrowstyle="-|>",
+                                 mutation_scale=14, lw=1.4, color="black"))
+    label = text[1:].strip()
+    if label:
+        ax.text(x + width / 2, y + 0.2, label, ha="center", va="bottom", fontsize=fontsize - 1)
+
+
+def draw_array(ax, values, x0=0.0, y0=0.0, *, padding=0, windows=(), fmt="{:g}", title=None,
+               fontsize=10, shade=None):
+    """Like :func:`draw_grid`, with the padding given per axis and windows that overlap.
+
+    ``padding``: p, or (p rows, p columns) as :func:`dlbasics.conv.pad` takes it, so that a
+    padded 1-D row (one row, (0, 1)) shows only its two end cells grey. ``windows``:
+    (row, col, height, width) or (row, col, height, width, colour); the i-th window is drawn a
+    little inside the one before, so that windows sharing an edge stay apart. Returns the
+    grid's (width, height) in cells.
+    """
+    grid = _as_grid(values)
+    rows, cols = grid.shape
+    ph, pw = (padding, padding) if np.isscalar(padding) else padding
+    tinted = None if shade is None else _as_grid(shade)
+    for r in range(rows):
+        for c in range(cols):
+            is_pad = r < ph or r >= rows - ph or c < pw or c >= cols - pw
+            color = (PAD_COLOR if is_pad else "#fde9c9" if tinted is not None and tinted[r, c]
+                     else "white")
+            ax.add_patch(Rectangle((x0 + c, y0 - r - 1), 1, 1, facecolor=color,
+                                   edgecolor="gray", lw=0.8, gid="pad" if is_pad else "cell"))
+            ax.text(x0 + c + 0.5, y0 - r - 0.5, _format(grid[r, c], fmt), ha="center",
+                    va="center", fontsize=fontsize)
+    for i, spec in enumerate(windows):
+        r, c, h, w, color = _window(spec, i)
+        inset = 0.05 + 0.07 * (i % 3)
+        ax.add_patch(Rectangle((x0 + c + inset, y0 - r - h + inset), w - 2 * inset,
+                               h - 2 * inset, fill=False, lw=2.2, edgecolor=color,
+                               gid="window"))
+    if title:
+        ax.text(x0 + cols / 2, y0 + 0.3, title, ha="center", va="bottom", fontsize=fontsize)
+    return cols, rows
+
+
+def grid_rows(rows, *, title=None, gap=1.4, row_gap=1.0, cell_inches=0.42, fontsize=10):
+    """Rows of grids, each row read left to right (input ⊛ kernel = feature map), one row
+    under the other (1-D above 2-D, stride 1 above stride 2, zero above replicate padding).
+
+    ``rows``: dicts with ``panels`` (dicts with the keys of :func:`draw_array`, ``values``
+    required), optional ``symbols`` (texts between consecutive panels, e.g. ``("*", "=")``;
+    '→ label' draws an arrow with the label above it), ``gap`` (the room between its panels)
+    and ``label`` (a text left of the row). Returns the figure.
+    """
+    use_korean_font()
+    sizes = [[_as_grid(p["values"]).shape for p in row["panels"]] for row in rows]
+    heights = [max(r for r, _ in row) + (1.0 if any(p.get("title") for p in spec["panels"])
+                                         else 0.0)
+               for row, spec in zip(sizes, rows, strict=True)]
+    widths = [sum(c for _, c in row) + spec.get("gap", gap) * (len(row) - 1)
+              for row, spec in zip(sizes, rows, strict=True)]
+    label_width = max((len(str(row.get("label", ""))) * 0.55 for row in rows), default=0)
+    label_width = label_width + 0.6 if label_width else 0.0
+    total_height = sum(heights) + row_gap * (len(rows) - 1)
+    fig, ax = plt.subplots(figsize=((label_width + max(widths) + 0.4) * cell_inches,
+                                    (total_height + 0.4) * cell_inches))
+    top = 0.0
+    for spec, size, height in zip(rows, sizes, heights, strict=True):
+        grid_top = top - (1.0 if any(p.get("title") for p in spec["panels"]) else 0.0)
+        body = max(r for r, _ in size)
+        middle = grid_top - body / 2
+        if spec.get("label"):
+            ax.text(-0.6, middle, spec["label"], ha="right", va="center", fontsize=fontsize + 1)
+        x, row_gap_x = 0.0, spec.get("gap", gap)
+        symbols = spec.get("symbols", ())
+        for i, (panel, (r, c)) in enumerate(zip(spec["panels"], size, strict=True)):
+            draw_array(ax, panel["values"], x, grid_top - (body - r) / 2,
+                       padding=panel.get("padding", 0), windows=panel.get("windows", ()),
+                       fmt=panel.get("fmt", "{:g}"), fontsize=fontsize, shade=panel.get("shade"))
+            if panel.get("title"):  # every title of a row on one line, above the tallest grid
+                ax.text(x + c / 2, grid_top + 0.3, panel["title"], ha="center", va="bottom",
+                        fontsize=fontsize)
+            x += c
+            if i < min(len(symbols), len(size) - 1) and symbols[i]:  # only between panels
+                _draw_symbol(ax, x, middle, row_gap_x, symbols[i], fontsize)
+            x += row_gap_x
+        top -= height + row_gap
+    ax.set_xlim(-label_width - 0.2, max(widths) + 0.2)
+    ax.set_ylim(-total_height - 0.2, 0.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 2, pad=12)
+    return fig
+
+
+def cuboid_rows(rows, *, labels=None, title=None, scale=0.55, gap=1.0):
+    """Rows of tensors drawn as cuboids with the symbols between them, e.g. a 3×28×28 input
+    ⊛ one 3×3×3 kernel = a 1×28×28 map (그림 4-15).
+
+    ``rows``: lists whose items are (C, H, W) shapes, or dicts ``dict(shape=..., label=...)``
+    (the label goes under the size), or strings drawn between the cuboids: '*', '=', or
+    '→ label' for an arrow with the label (an operation) above it.
+    ``labels``: a text left of each row. Returns the figure.
+    """
+    use_korean_font()
+    placed, heights = [], []  # (row, x, width, shape or symbol, label)
+    for r, row in enumerate(rows):
+        x, top = 0.0, 0.0
+        for item in row:
+            if isinstance(item, str):
+                label = item[1:].strip() if item.startswith("→") else ""
+                width = max(gap, 0.11 * len(label) + 0.5)
+                placed.append((r, x, width, item, None))
+                x += width
+                continue
+            spec = item if isinstance(item, dict) else dict(shape=item)
+            shape = tuple(int(n) for n in spec["shape"])
+            if len(shape) != 3:
+                raise ValueError(f"a cuboid needs a (C, H, W) shape, got {shape}")
+            depth = _span(shape[0], scale * 0.9)
+            w = _span(shape[2], scale) + 0.6 * depth
+            placed.append((r, x, w, shape, spec.get("label")))
+            x, top = x + w, max(top, _span(shape[1], scale) + 0.45 * depth)
+        heights.append(top)
+    row_step = max(heights) + 1.0
+    left = 0.17 * max(len(label) for label in labels) + 0.4 if labels else 0.0
+    width = max(x + w for _, x, w, _, _ in placed)
+    fig, ax = plt.subplots(figsize=((left + width) * 0.9 + 0.5,
+                                    len(rows) * row_step * 0.9 + (0.8 if title else 0.4)))
+    for r, x, w, item, label in placed:
+        y = -r * row_step
+        if isinstance(item, str):
+            _draw_symbol(ax, x, y + 0.45 * scale, w, item)
+        else:
+            draw_cuboid(ax, x, y, *item, scale=scale)
+            text = _shape_label(item) + (f"\n{label}" if label else "")
+            ax.text(x + w / 2, y - 0.15 * scale, text, ha="center", va="top", fontsize=9,
+                    linespacing=1.15)
+    for r, label in enumerate(labels or ()):
+        ax.text(-0.3, -r * row_step + 0.45 * scale, label, ha="right", va="center", fontsize=10)
+    ax.set_xlim(-left, width + 0.2)
+    ax.set_ylim(-(len(rows) - 1) * row_step - 0.7, max(heights) + 0.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def kernel_map_panels(kernels, maps, *, image=None, names=None, title=None, fmt="{:g}",
+                      cmap="RdBu_r"):
+    """Kernels above the feature maps they make (그림 4-10), one column per kernel.
+
+    ``kernels``: (K, h, w); ``maps``: (K, m, n). The top row draws each kernel as a grid of
+    its numbers (``fmt``; None draws it as an image); the bottom row each map in ``cmap``,
+    with zero in the middle of the colours. ``image``: the input, drawn first in the bottom
+    row. ``names``: a title per kernel. Returns the figure.
+    """
+    use_korean_font()
+    kernels, maps = np.asarray(kernels), np.asarray(maps)
+    if kernels.ndim != 3 or maps.ndim != 3 or len(kernels) != len(maps):
+        raise ValueError(f"kernels (K, h, w) and maps (K, m, n) with the same K are needed, "
+                         f"got {kernels.shape} and {maps.shape}")
+    first = 1 if image is not None else 0
+    columns = first + len(kernels)
+    fig, axes = plt.subplots(2, columns, figsize=(2.1 * columns, 4.4), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    if image is not None:
+        axes[1, 0].imshow(image, cmap="gray")
+        axes[1, 0].set_title("입력")
+        axes[0, 0].text(0.5, 0.5, "위: 커널\n아래: 특징 맵", ha="center", va="center",
+                        fontsize=11, linespacing=1.8, transform=axes[0, 0].transAxes)
+    for k, (kernel, fmap) in enumerate(zip(kernels, maps, strict=True)):
+        top, bottom = axes[0, first + k], axes[1, first + k]
+        if fmt is None:
+            limit = np.abs(kernel).max() or 1.0
+            top.imshow(kernel, cmap=cmap, vmin=-limit, vmax=limit)
+        else:
+            h, w = kernel.shape
+            draw_array(top, kernel, 0, 0, fmt=fmt, fontsize=10)
+            top.set_xlim(-0.3, max(h, w) + 0.3)
+            top.set_ylim(-max(h, w) - 0.3, 0.3)
+            top.set_aspect("equal")
+        limit = np.abs(fmap).max() or 1.0
+        bottom.imshow(fmap, cmap=cmap, vmin=-limit, vmax=limit)
+        if names is not None:
+            top.set_title(names[k])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -460,3 +460,21 @@ def test_pooling_refuses_bad_inputs():
     pool.forward(np.zeros((1, 2, 4, 4)))
     with pytest.raises(ValueError, match=r"dout은 출력 s와 같은 \(1, 2, 2, 2\) 모양.*\(1, 2, 4\)"):
         pool.backward(np.zeros((1, 2, 4)))
+
+
+def test_gradient_descent_with_the_readable_backward_finds_the_vertical_edge_kernel():
+    """The chapter's §11 (feature learning) in small: input/output pairs of the note's kernel
+    on real digits, the readable Conv2d's backward, plain gradient descent."""
+    from dlbasics.data import load_mnist
+
+    images = load_mnist()[0][:8].astype(np.float64)
+    u_star = NOTE_KERNELS["수직 에지"]
+    targets = Conv2d(u_star[None, None], np.zeros(1), padding=1).forward(images)
+    layer = Conv2d(0.1 * np.random.default_rng(0).standard_normal((1, 1, 3, 3)), np.zeros(1),
+                   padding=1)
+    start = np.linalg.norm(layer.U[0, 0] - u_star)
+    for _ in range(300):
+        s = layer.forward(images)
+        layer.backward((s - targets) / s.size)         # J = Σ (s − t)² / 2M
+        layer.U, layer.b = layer.U - 1.2 * layer.dU, layer.b - 1.2 * layer.db
+    assert np.linalg.norm(layer.U[0, 0] - u_star) < 0.1 < start
