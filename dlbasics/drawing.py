@@ -5,10 +5,12 @@ padded array, a network diagram from the torch module itself (its submodules and
 torch.fx, the way its forward() connects them). Change the code and the picture changes.
 matplotlib only; Hangul labels through :func:`dlbasics.plotting.use_korean_font`.
 
-- :func:`grid_panels` — grids of numbers with highlighted windows (input, kernel, output;
-  padding cells in grey), for 그림 4-6, 4-7, 4-8, 4-13, 4-14, 4-16.
-- :func:`tensor_flow`, :func:`feature_map_flow` — tensors as C×H×W cuboids with their sizes,
-  for 그림 4-15, 4-18, 4-19, 4-21, 4-22.
+- :func:`grid_panels`, :func:`grid_rows` (with :func:`draw_array` for 1-D rows) — grids of
+  numbers with highlighted windows (input, kernel, output; padding cells in grey), for
+  그림 4-6, 4-7, 4-8, 4-13, 4-14, 4-16; :func:`kernel_map_panels` — kernels above their
+  feature maps, for 그림 4-10.
+- :func:`tensor_flow`, :func:`feature_map_flow`, :func:`cuboid_rows` — tensors as C×H×W
+  cuboids with their sizes, for 그림 4-15, 4-18, 4-19, 4-21, 4-22.
 - :func:`layer_graph` — a layered graph of nodes (a DMLP with its bias nodes, partial
   connections and a receptive field), for 그림 4-3, 4-5.
 - :func:`module_graph` — the block diagram of a torch module: branches, concatenations,
@@ -141,7 +143,7 @@ def draw_cuboid(ax, x, y, channels, height, width, *, label=None, color="#9ecae1
             ax.add_patch(Polygon(corners, closed=True, facecolor=color, edgecolor="black",
                                  lw=0.8, alpha=alpha))
     if label:
-        ax.text(x + (w + dx) / 2, y - 0.15 * scale, label, ha="center", va="top", fontsize=8)
+        ax.text(x + (w + dx) / 2, y - 0.15 * scale, label, ha="center", va="top", fontsize=9)
     return w + dx, split * (h + dy) + (split - 1) * gap
 
 
@@ -149,13 +151,13 @@ def _shape_label(shape):
     return "×".join(str(int(n)) for n in shape)
 
 
-def tensor_flow(shapes, *, names=None, ops=None, splits=None, title=None, scale=0.55):
+def tensor_flow(shapes, *, names=None, ops=None, splits=None, title=None, scale=0.55, ax=None):
     """Tensors in a row, left to right, with the operation that turns each into the next.
 
     ``shapes``: (C, H, W) tuples, or (n,) for a vector (drawn as a thin bar); ``names``:
     a name per tensor drawn under its size; ``ops``: a label per arrow (len(shapes) − 1);
     ``splits``: the number of channel groups per tensor (2 for AlexNet's two GPUs).
-    Returns the figure.
+    Draws on ``ax`` if given, else on a new figure. Returns the figure.
     """
     use_korean_font()
     names = names or [None] * len(shapes)
@@ -164,7 +166,8 @@ def tensor_flow(shapes, *, names=None, ops=None, splits=None, title=None, scale=
     if len(ops) != len(shapes) - 1 or len(names) != len(shapes) or len(splits) != len(shapes):
         raise ValueError(f"{len(shapes)} shapes need {len(shapes) - 1} ops and {len(shapes)} "
                          f"names and splits, got {len(ops)}, {len(names)} and {len(splits)}")
-    fig, ax = plt.subplots(figsize=(1.0 + 1.6 * len(shapes), 3.2))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 + 1.7 * len(shapes), 3.3))
     x, tops = 0.0, []
     for i, shape in enumerate(shapes):
         shape = tuple(int(n) for n in shape)
@@ -174,13 +177,13 @@ def tensor_flow(shapes, *, names=None, ops=None, splits=None, title=None, scale=
                            color="#9ecae1" if len(shape) == 3 else "#c7e9c0")
         tops.append(h)
         if i < len(ops):
-            gap = 1.25
+            gap = 1.4
             arrow = FancyArrowPatch((x + w + 0.05, 0.4 * scale), (x + w + gap - 0.05, 0.4 * scale),
                                     arrowstyle="-|>", mutation_scale=10, lw=1)
             ax.add_patch(arrow)
             if ops[i]:
                 ax.text(x + w + gap / 2, 0.4 * scale + 0.1, ops[i].replace(", ", "\n"),
-                        ha="center", va="bottom", fontsize=7.5, linespacing=1.1)
+                        ha="center", va="bottom", fontsize=8.5, linespacing=1.1)
             x += w + gap
         else:
             x += w
@@ -190,7 +193,7 @@ def tensor_flow(shapes, *, names=None, ops=None, splits=None, title=None, scale=
     ax.axis("off")
     if title:
         ax.set_title(title)
-    return fig
+    return ax.figure
 
 
 def describe_module(module):
@@ -233,7 +236,7 @@ def describe_module(module):
 SHAPE_LAYERS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Linear")
 
 
-def feature_map_flow(model, input_shape, *, title=None, names=None, scale=0.55):
+def feature_map_flow(model, input_shape, *, title=None, names=None, scale=0.55, ax=None):
     """The tensors a sequential CNN makes from one input, drawn by :func:`tensor_flow`.
 
     Runs a zero input of ``input_shape`` (C, H, W) through ``model`` and draws the input and
@@ -266,20 +269,21 @@ def feature_map_flow(model, input_shape, *, title=None, names=None, scale=0.55):
     if names is not None and len(names) != len(records):
         raise ValueError(f"names needs one name per drawn layer ({len(records)}), got {len(names)}")
     return tensor_flow(shapes, names=["입력", *(names or [None] * len(records))], ops=ops,
-                       splits=splits, title=title, scale=scale)
+                       splits=splits, title=title, scale=scale, ax=ax)
 
 
 # ---- layered graphs of nodes ---------------------------------------------------------------
 
 def layer_graph(sizes, *, bias=True, kernel=None, receptive_field=None, labels=None, title=None,
-                node_inches=0.5):
+                node_inches=0.5, ax=None):
     """Layers of nodes from bottom (input) to top, every node joined to the layer below.
 
     ``kernel``: None for full connection (DMLP), or an odd width h for partial connection
     (node i sees nodes i − (h−1)/2 … i + (h−1)/2 below, as a convolution with padding).
     ``bias``: draw a bias node "1" at the left of every layer but the last (U^l's column 0).
     ``receptive_field``: the index of a node of the top layer whose receptive field is
-    highlighted, layer by layer. ``labels``: a label per layer. Returns the figure.
+    highlighted, layer by layer. ``labels``: a label per layer. Draws on ``ax`` if given,
+    else on a new figure. Returns the figure.
     """
     use_korean_font()
     if kernel is not None and kernel % 2 == 0:
@@ -287,7 +291,8 @@ def layer_graph(sizes, *, bias=True, kernel=None, receptive_field=None, labels=N
     L = len(sizes) - 1
     widest = max(sizes) + (1 if bias else 0)
     x_units = widest + 1.5 + (2.2 if labels else 0)
-    fig, ax = plt.subplots(figsize=(x_units * node_inches, (L + 1.2) * node_inches * 1.25))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(x_units * node_inches, (L + 1.2) * node_inches * 1.25))
     xs = {}
     for l, n in enumerate(sizes):
         offset = (widest - n) / 2 + (0.5 if bias else 0)
@@ -330,7 +335,7 @@ def layer_graph(sizes, *, bias=True, kernel=None, receptive_field=None, labels=N
     ax.axis("off")
     if title:
         ax.set_title(title)
-    return fig
+    return ax.figure
 
 
 # ---- block diagrams of torch modules ----------------------------------------------------------

@@ -132,3 +132,10 @@ def test_box_flow_frames_what_is_learnt():
     rows = {"고전": ["입력", "특징 추출", "분류기"], "딥러닝": ["입력", "특징 학습", "분류기"]}
     fig = drawing.box_flow(rows, learned={"고전": (2, 2), "딥러닝": (1, 2)})
     assert len(patches(fig, "box")) == 6 and len(patches(fig, "learned")) == 2
+
+
+def test_two_drawings_can_share_one_figure():
+    fig, (left, right) = matplotlib.pyplot.subplots(1, 2)
+    assert drawing.layer_graph([3, 3], bias=False, ax=left) is fig
+    assert drawing.tensor_flow([(1, 8, 8), (4, 4, 4)], ops=["conv"], ax=right) is fig
+    assert len(patches(fig, "node")) == 6 and len(patches(fig, "cuboid")) == 2
