@@ -1,6 +1,8 @@
 """그림 4-19: LeNet-5 drawn from the model (4.3.2), and the helpers that fit a tensor flow to the
 page. What the drawing holds is counted (cuboids, labels, brackets), and nothing in it collides."""
 
+from itertools import pairwise
+
 import matplotlib
 import pytest
 from torch import nn
@@ -82,7 +84,7 @@ def test_tensor_extents_count_grouped_channels_once():
     fig = drawing.feature_map_flow(cs.alexnet(grouped=True), (3, 224, 224))
     extents = drawing.tensor_extents(fig)
     assert len(extents) == 1 + 11  # the input, 5 convolutions, 3 poolings, 3 FC layers
-    assert all(a[1] < b[0] for a, b in zip(extents, extents[1:]))  # left to right, apart
+    assert all(a[1] < b[0] for a, b in pairwise(extents))  # left to right, apart
 
 
 @pytest.mark.parametrize("text, lines", [("5×5 conv, 6", ["5×5 conv", "6"]),
