@@ -24,6 +24,7 @@ axes' texts.
 
 import math
 import operator
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -177,7 +178,7 @@ def tensor_flow(shapes, *, names=None, ops=None, splits=None, title=None, scale=
                            color="#9ecae1" if len(shape) == 3 else "#c7e9c0")
         tops.append(h)
         if i < len(ops):
-            gap = 1.4
+            gap = 1.25
             arrow = FancyArrowPatch((x + w + 0.05, 0.4 * scale), (x + w + gap - 0.05, 0.4 * scale),
                                     arrowstyle="-|>", mutation_scale=10, lw=1)
             ax.add_patch(arrow)
@@ -801,3 +802,91 @@ def kernel_map_panels(kernels, maps, *, image=None, names=None, title=None, fmt=
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# ---- fitting a drawing to the page ----------------------------------------------------------
+
+def wrap_label(text, width=9):
+    """``text`` broken into lines at each ", " and then at spaces, so that no line is longer
+    than ``width`` characters (a longer word stays whole): '2×2 max pool /2' → '2×2 max' and
+    'pool /2' on two lines."""
+    return "\n".join("\n".join(textwrap.wrap(part, width, break_long_words=False,
+                                             break_on_hyphens=False)) or part
+                     for part in text.split(", "))
+
+
+def tensor_extents(fig):
+    """(left, right, top) in data units of each tensor a :func:`tensor_flow` figure draws, left
+    to right: a cuboid's front face, its depth faces and, for grouped channels, its groups."""
+    extents = []
+    for patch in fig.axes[0].patches:
+        if isinstance(patch, FancyArrowPatch):
+            continue
+        box = patch.get_path().transformed(patch.get_patch_transform()).get_extents()
+        if patch.get_gid() == "cuboid" and (not extents or box.x0 > extents[-1][1]):
+            extents.append([box.x0, box.x1, box.y1])
+        elif extents:
+            extents[-1][1] = max(extents[-1][1], box.x1)
+            extents[-1][2] = max(extents[-1][2], box.y1)
+    return [tuple(e) for e in extents]
+
+
+def fit_flow(fig, *, groups=None, wrap=9, fontsize=9, unit_inches=0.7):
+    """Make a :func:`tensor_flow` or :func:`feature_map_flow` figure readable at 100% zoom.
+
+    The operation labels on the arrows are wrapped (:func:`wrap_label`, ``wrap`` characters a
+    line) so that they fit between the tensors, every text is set in ``fontsize`` points, and the
+    figure is sized to its content, ``unit_inches`` per data unit. ``groups``: {text: (first,
+    last)} draws a bracket labelled ``text`` over the tensors from the one named ``first`` to
+    the one named ``last`` (names as the last line of a tensor's label, e.g. "C1"; the input is
+    "입력"), e.g. LeNet-5's feature extraction and its classifier. Returns the figure.
+    """
+    ax = fig.axes[0]
+    labels = []
+    for text in ax.texts:
+        if text.get_verticalalignment() == "bottom":  # an operation, above its arrow
+            text.set_text(wrap_label(text.get_text().replace("\n", ", "), wrap))
+        else:
+            labels.append(text.get_text().splitlines()[-1])
+        text.set_fontsize(fontsize)
+    extents = tensor_extents(fig)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    y0 -= 0.3  # room for two-line labels under the tensors
+    if groups:
+        top = max(e[2] for e in extents) + 0.25
+        for text, (first, last) in groups.items():
+            missing = [n for n in (first, last) if n not in labels]
+            if missing:
+                raise ValueError(f"no tensor named {missing}; the names are {labels}")
+            left, right = extents[labels.index(first)][0], extents[labels.index(last)][1]
+            ax.plot([left, left, right, right], [top - 0.12, top, top, top - 0.12], color="0.3",
+                    lw=1, gid="bracket")
+            ax.text((left + right) / 2, top + 0.08, text, ha="center", va="baseline",
+                    fontsize=fontsize + 1)
+        y1 = max(y1, top + 0.7)
+    ax.set_ylim(y0, y1)
+    title = ax.get_title()
+    if title:
+        ax.set_title(title, fontsize=fontsize + 3)
+    fig.set_size_inches((x1 - x0) * unit_inches, (y1 - y0) * unit_inches + (0.4 if title else 0))
+    return fig
+
+
+def overlaps(fig):
+    """What collides in a drawing: pairs of texts, and of a text and a shape (its gid or class),
+    whose drawn boxes intersect. A readable figure returns []; tests call it on every figure."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts
+                 if t.get_text().strip()]
+        if ax.get_title():
+            boxes.append((ax.get_title(), ax.title.get_window_extent(renderer)))
+        for i, (a, box) in enumerate(boxes):
+            found += [(a, b) for b, other in boxes[i + 1:] if box.overlaps(other)]
+            found += [(a, patch.get_gid() or type(patch).__name__) for patch in ax.patches
+                      if box.overlaps(patch.get_window_extent(renderer))]
+            found += [(a, line.get_gid() or "line") for line in ax.lines
+                      if box.overlaps(line.get_window_extent(renderer))]
+    return found

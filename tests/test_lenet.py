@@ -76,10 +76,10 @@ def test_float32_copies_agree_to_single_precision():
 
 
 def test_feature_map_grows_by_one_per_four_pixels_of_input():
-    """4.3.2 §5 and its exercise: a C3 output sees 32×32 of the padded input and moves 4 pixels
+    """4.3.2 §5 and its exercise: a C5 output sees 32×32 of the padded input and moves 4 pixels
     (the product of the two pooling strides), so an n×n input gives (n − 28)/4 + 1 positions."""
     receptive, stride = 1, 1
-    for kernel, step in [(5, 1), (2, 2), (5, 1), (2, 2), (5, 1)][::-1]:  # C3, P2, C2, P1, C1
+    for kernel, step in [(5, 1), (2, 2), (5, 1), (2, 2), (5, 1)][::-1]:  # C5, S4, C3, S2, C1
         receptive, stride = (receptive - 1) * step + kernel, stride * step
     assert (receptive, stride) == (32, 4)
     torch_features = lenet5_torch()[:8]
