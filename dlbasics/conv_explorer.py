@@ -85,7 +85,7 @@ def plot_feature_map(image, kernel, stride=1, padding=0, padding_mode="zeros", t
     axes[1].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for (y, x), value in np.ndenumerate(kernel):
         color = "white" if abs(value) > limit / 2 else "black"
-        axes[1].text(x, y, f"{value:g}", ha="center", va="center", fontsize=8, color=color)
+        axes[1].text(x, y, f"{value:g}", ha="center", va="center", fontsize=10, color=color)
     axes[1].set_title(f"커널 {kernel.shape[0]}×{kernel.shape[1]}")
     limit = np.abs(s).max() or 1.0
     axes[2].imshow(s, cmap="RdBu_r", vmin=-limit, vmax=limit)

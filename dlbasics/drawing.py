@@ -74,7 +74,9 @@ def draw_grid(ax, values, x0=0.0, y0=0.0, *, padding=0, windows=(), fmt="{:g}", 
             ax.text(x0 + c + 0.5, y0 - r - 0.5, _format(grid[r, c], fmt), ha="center",
                     va="center", fontsize=fontsize)
     for i, (r, c, h, w) in enumerate(windows):
-        ax.add_patch(Rectangle((x0 + c, y0 - r - h), w, h, fill=False, lw=2.5,
+        inset = 0.07 * (i % 4)  # overlapping windows stay apart
+        ax.add_patch(Rectangle((x0 + c + inset, y0 - r - h + inset), w - 2 * inset,
+                               h - 2 * inset, fill=False, lw=2.5,
                                edgecolor=WINDOW_COLORS[i % len(WINDOW_COLORS)], gid="window"))
     if title:
         ax.text(x0 + cols / 2, y0 + 0.4, title, ha="center", va="bottom", fontsize=fontsize + 1)
