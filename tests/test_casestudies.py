@@ -1,5 +1,9 @@
 """CNN case studies (chapter 4.4): metrics, counts and shapes checked against the papers.
 
+The networks are written in the chapters' ``#@save casestudies`` cells and collected into
+dlbasics/casestudies.py; the counting and training tools (count_macs, depth, train_small) are in
+dlbasics/casestudy_tools.py and tested in tests/test_casestudy_tools.py.
+
 Published figures:
 - AlexNet: "60 million parameters" (Krizhevsky et al. 2012, abstract), the two-GPU version.
 - VGG-16: 138 million (Simonyan & Zisserman 2015, Table 2); 138,357,544 exactly in the
@@ -20,10 +24,12 @@ from torch import nn
 
 from dlbasics import casestudies as cs
 from dlbasics import count_parameters
-from dlbasics.data import MNIST
+from dlbasics.casestudy_tools import count_macs, depth
 from dlbasics.summary import layer_rows
 
 IMAGENET = (3, 224, 224)
+SMALL_NETS = {"AlexNet": cs.alexnet_small, "VGG": cs.vgg_small, "NIN": cs.nin_small,
+              "GoogLeNet": cs.googlenet_small, "ResNet": cs.resnet_small}
 
 
 def on_meta(build):
@@ -62,35 +68,15 @@ def test_top1_error_is_the_argmax_error():
 
 
 @pytest.mark.parametrize(("scores", "labels", "k", "message"), [
-    (np.zeros(5), np.zeros(5, int), 1, r"shape \(N, c\)"),
-    (np.zeros((5, 3)), np.zeros(4, int), 1, r"shape \(5,\)"),
-    (np.zeros((5, 3)), np.zeros(5, int), 4, "between 1 and the number of classes 3"),
-    (np.zeros((5, 3)), np.full(5, 3), 1, r"lie in \[0, 3\)"),
-    (np.zeros((5, 3)), np.zeros(5), 1, "integer class indices"),
+    (np.zeros(5), np.zeros(5, int), 1, r"scores는 \(N, c\)"),
+    (np.zeros((5, 3)), np.zeros(4, int), 1, r"labels는 \(N,\) 모양.*\(5, 3\), \(4,\)"),
+    (np.zeros((5, 3)), np.zeros(5, int), 4, "k는 1과 부류 수 3 사이"),
+    (np.zeros((5, 3)), np.full(5, 3), 1, "0 이상 3 미만의 정수"),
+    (np.zeros((5, 3)), np.zeros(5), 1, "0 이상 3 미만의 정수 부류 번호.*float64"),
 ])
 def test_topk_error_rejects_bad_input(scores, labels, k, message):
     with pytest.raises(ValueError, match=message):
         cs.topk_error(scores, labels, k)
-
-
-# ---------------------------------------------------------------- counting
-def test_count_macs_of_a_convolution_a_grouped_one_and_a_linear_layer():
-    conv = nn.Conv2d(4, 6, 3, padding=1)
-    assert cs.count_macs(conv, (4, 5, 5)) == 6 * 5 * 5 * 4 * 3 * 3
-    grouped = nn.Conv2d(4, 6, 3, padding=1, groups=2)
-    assert cs.count_macs(grouped, (4, 5, 5)) == 6 * 5 * 5 * 2 * 3 * 3
-    assert cs.count_macs(nn.Linear(7, 3), (7,)) == 21
-    assert cs.count_macs(nn.MaxPool2d(2), (4, 6, 6)) == 0  # no parameters, no products
-    assert not conv._forward_hooks
-
-
-def test_depth_counts_the_longest_path_with_and_without_pooling():
-    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(),
-                        nn.Linear(2, 2))
-    assert cs.depth(net) == 2
-    assert cs.depth(net, count_pooling=True) == 3
-    assert cs.depth(cs.Inception(8, 2, 2, 2, reduce3=1, reduce5=1, pool_proj=2)) == 2
-    assert cs.depth(cs.Inception(8, 2, 2, 2)) == 1
 
 
 # ---------------------------------------------------------------- AlexNet
@@ -101,7 +87,7 @@ def test_alexnet_parameters_single_tower_and_grouped():
     fc = sum(count_parameters(getattr(single, f"fc{i}")) for i in (6, 7, 8))
     assert fc == 58_631_144
     assert count_parameters(grouped) - fc == 2_334_080
-    assert cs.depth(single) == 8
+    assert depth(single) == 8
 
 
 def test_alexnet_layer_shapes_on_one_image():
@@ -114,6 +100,19 @@ def test_alexnet_layer_shapes_on_one_image():
     assert out["fc8"] == (1000,)
 
 
+def test_alexnets_grouped_conv2_is_two_gpus_each_seeing_its_own_48_maps():
+    """The note's two GPUs: groups=2 computes two convolutions, 48 maps → 128 kernels each."""
+    conv2 = cs.alexnet(grouped=True).conv2.double()
+    assert conv2.weight.shape == (256, 48, 5, 5) and count_parameters(conv2) == 307_456
+    assert count_parameters(cs.alexnet().conv2) == 614_656
+    z = torch.randn(1, 96, 27, 27, dtype=torch.float64)
+    maps, kernels = (slice(0, 48), slice(48, 96)), (slice(0, 128), slice(128, 256))
+    with torch.no_grad():
+        halves = [nn.functional.conv2d(z[:, m], conv2.weight[k], conv2.bias[k], padding=2)
+                  for m, k in zip(maps, kernels, strict=True)]  # GPU 1, GPU 2
+        torch.testing.assert_close(conv2(z), torch.cat(halves, dim=1))
+
+
 def test_lrn_follows_the_papers_formula_and_torchs_module():
     a = torch.randn(2, 7, 3, 3, dtype=torch.float64) * 30
     b = cs.LRN()(a)
@@ -123,6 +122,8 @@ def test_lrn_follows_the_papers_formula_and_torchs_module():
     torch.testing.assert_close(b, nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0)(a))
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         cs.local_response_norm(torch.zeros(3, 3))
+    local = cs.LRN(n=3, k=1.0, alpha=1.0, beta=1.0)(torch.ones(1, 4, 1, 1)).flatten()
+    torch.testing.assert_close(local, torch.tensor([1 / 3, 1 / 4, 1 / 4, 1 / 3]))  # edges: 2 maps
 
 
 # ---------------------------------------------------------------- VGG-16
@@ -134,21 +135,21 @@ def test_vgg16_parameters_and_multiply_adds():
     assert (len(convs), len(linears)) == (13, 3)
     assert all(m.kernel_size == (3, 3) for m in convs)
     assert sum(count_parameters(m) for m in linears) == 123_642_856
-    assert cs.count_macs(net, IMAGENET) == pytest.approx(15.3e9, rel=0.02)
-    assert (cs.depth(net), cs.depth(net, count_pooling=True)) == (16, 21)
+    assert count_macs(net, IMAGENET) == pytest.approx(15.3e9, rel=0.02)
+    assert (depth(net), depth(net, count_pooling=True)) == (16, 21)
 
 
 def test_vgg16_layer_shapes_on_one_image():
     rows = layer_rows(cs.vgg16(), IMAGENET, depth=2)
     out = {name: shape for name, _, shape, _ in rows}
     assert out["block1.2"] == (64, 224, 224)  # two 3×3 convolutions keep 224×224
-    assert [out[f"block{b}.{len(w) * 2}"] for b, w in enumerate(cs.VGG16_CONFIG, 1)] == [
+    assert [out[f"block{b}.{n * 2}"] for b, (n, _) in enumerate(cs.VGG16_CONFIG, 1)] == [
         (64, 112, 112), (128, 56, 56), (256, 28, 28), (512, 14, 14), (512, 7, 7)]
     assert out["fc6.0"] == out["fc7.0"] == (4096,)
 
 
 def test_vgg_rejects_an_input_size_that_the_pooling_cannot_halve():
-    with pytest.raises(ValueError, match="multiple of 2\\*\\*5 = 32"):
+    with pytest.raises(ValueError, match="2\\*\\*5 = 32의 배수"):
         cs.vgg(input_size=200)
 
 
@@ -161,6 +162,11 @@ def test_one_by_one_convolution_is_a_linear_layer_at_every_pixel():
     linear.bias.data = conv.bias.data
     per_pixel = linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
     torch.testing.assert_close(conv(x), per_pixel)
+    U = conv.weight.detach()[:, :, 0, 0]
+    torch.testing.assert_close(cs.conv1x1(x, U, conv.bias.detach()), conv(x).detach())
+    ints = np.arange(2 * 8 * 3 * 4).reshape(2, 8, 3, 4) % 5  # NumPy arrays work too
+    assert cs.conv1x1(ints, np.eye(8)[:4]).shape == (2, 4, 3, 4)
+    assert (cs.conv1x1(ints, np.eye(8)[:4]) == ints[:, :4]).all()
 
 
 def test_mlpconv_structure_and_last_relu():
@@ -191,7 +197,7 @@ def test_inception_3a_with_and_without_reduction():
     assert (reduced.out_channels, naive.out_channels) == (256, 416)
     assert count_parameters(reduced) == 163_696
     assert count_parameters(naive) == 387_296
-    assert cs.count_macs(reduced, (192, 28, 28)) == 163_328 * 28 * 28  # Table 1: 128M
+    assert count_macs(reduced, (192, 28, 28)) == 163_328 * 28 * 28  # Table 1: 128M
     y = reduced(torch.zeros(1, 192, 28, 28))
     assert y.shape == (1, 256, 28, 28)
 
@@ -202,8 +208,8 @@ def test_googlenet_parameters_depth_and_multiply_adds():
     assert count_parameters(net) == pytest.approx(6.8e6, rel=0.05)
     assert count_parameters(net.fc) == 1_025_000
     assert sum(isinstance(m, nn.Linear) for m in net.modules()) == 1
-    assert (cs.depth(net), cs.depth(net, count_pooling=True)) == (22, 27)
-    assert cs.count_macs(net, IMAGENET) == pytest.approx(1.5e9, rel=0.07)
+    assert (depth(net), depth(net, count_pooling=True)) == (22, 27)
+    assert count_macs(net, IMAGENET) == pytest.approx(1.5e9, rel=0.07)
 
 
 def test_googlenet_multiply_adds_per_row_match_table1():
@@ -217,11 +223,11 @@ def test_googlenet_multiply_adds_per_row_match_table1():
                   "inception4b": 88, "inception4c": 100, "inception4d": 119,
                   "inception4e": 170, "inception5b": 71}
     for name, ops in table1_ops.items():
-        macs = cs.count_macs(getattr(net, name), inputs[name])
+        macs = count_macs(getattr(net, name), inputs[name])
         assert macs / 1e6 == pytest.approx(ops, rel=0.015), name
-    assert cs.count_macs(net.conv1, IMAGENET) == 112 * 112 * 64 * 3 * 7 * 7  # ≈ 118M
+    assert count_macs(net.conv1, IMAGENET) == 112 * 112 * 64 * 3 * 7 * 7  # ≈ 118M
     assert inputs["inception5a"] == (832, 7, 7)
-    assert cs.count_macs(net.inception5a, (832, 7, 7)) == 7 * 7 * 1_042_432  # ≈ 51.1M
+    assert count_macs(net.inception5a, (832, 7, 7)) == 7 * 7 * 1_042_432  # ≈ 51.1M
 
 
 def test_googlenet_stage_shapes_on_one_image():
@@ -254,7 +260,7 @@ def test_residual_block_shortcuts_when_the_shape_changes():
     shortcut = a.shortcut(x)
     torch.testing.assert_close(shortcut[:, :4], x[:, :, ::2, ::2])
     assert torch.count_nonzero(shortcut[:, 4:]) == 0
-    with pytest.raises(ValueError, match="'A' or 'B'"):
+    with pytest.raises(ValueError, match="'A'나 'B'"):
         cs.ResidualBlock(4, 8, shortcut="C")
 
 
@@ -263,8 +269,8 @@ def test_resnet34_parameters_depth_and_multiply_adds():
     assert count_parameters(net) == 21_797_672
     assert count_parameters(on_meta(lambda: cs.resnet34(shortcut="A"))) == 21_623_848
     assert count_parameters(on_meta(cs.plain34)) == 21_623_848
-    assert cs.depth(net) == 34
-    assert cs.count_macs(net, IMAGENET) == pytest.approx(3.6e9, rel=0.03)
+    assert depth(net) == 34
+    assert count_macs(net, IMAGENET) == pytest.approx(3.6e9, rel=0.03)
     assert [len(getattr(net, f"conv{i}_x")) for i in range(2, 6)] == [3, 4, 6, 3]
 
 
@@ -273,7 +279,7 @@ def test_cifar_resnets_of_the_paper_up_to_1202_layers():
     for n, published in {3: 0.27e6, 9: 0.85e6, 18: 1.7e6, 200: 19.4e6}.items():
         net = on_meta(lambda n=n: cs.resnet(blocks=(n, n, n), widths=(16, 32, 64), shortcut="A",
                                             in_channels=3, num_classes=10, stem="small"))
-        assert cs.depth(net) == 6 * n + 2
+        assert depth(net) == 6 * n + 2
         assert count_parameters(net) == pytest.approx(published, rel=0.02)
 
 
@@ -289,8 +295,8 @@ def test_resnet34_stage_shapes_on_one_image():
 def test_resnet152_of_bottleneck_blocks():
     net = on_meta(cs.resnet152)
     assert count_parameters(net) == 60_192_808
-    assert cs.depth(net) == 152                  # 1 + 3·(3 + 8 + 36 + 3) + 1
-    assert cs.count_macs(net, IMAGENET) == pytest.approx(11.3e9, rel=0.01)
+    assert depth(net) == 152                  # 1 + 3·(3 + 8 + 36 + 3) + 1
+    assert count_macs(net, IMAGENET) == pytest.approx(11.3e9, rel=0.01)
     assert [len(getattr(net, f"conv{i}_x")) for i in range(2, 6)] == [3, 8, 36, 3]
 
 
@@ -299,8 +305,8 @@ def test_bottleneck_block_costs_about_a_64_map_basic_block():
     similar time complexity (here on the 56×56 maps of conv2_x)."""
     basic, bottleneck = cs.ResidualBlock(64, 64), cs.BottleneckBlock(256, 256)
     assert (count_parameters(basic), count_parameters(bottleneck)) == (73_984, 70_400)
-    assert cs.count_macs(basic, (64, 56, 56)) == 2 * 64 * 64 * 9 * 56 * 56          # 231.2M
-    assert cs.count_macs(bottleneck, (256, 56, 56)) == (2 * 256 * 64 + 64 * 64 * 9) * 56 * 56
+    assert count_macs(basic, (64, 56, 56)) == 2 * 64 * 64 * 9 * 56 * 56          # 231.2M
+    assert count_macs(bottleneck, (256, 56, 56)) == (2 * 256 * 64 + 64 * 64 * 9) * 56 * 56
     assert count_parameters(cs.ResidualBlock(256, 256)) == 1_180_672  # 16.8× the bottleneck
 
 
@@ -310,22 +316,20 @@ def test_bottleneck_block_reduces_then_restores_the_maps():
     assert [(m.in_channels, m.out_channels, m.kernel_size) for m in convs] == [
         (256, 128, (1, 1)), (128, 128, (3, 3)), (128, 512, (1, 1))]
     assert block(torch.randn(2, 256, 8, 8)).shape == (2, 512, 4, 4)
-    assert cs.depth(block) == 3
+    assert depth(block) == 3
 
 
 def test_resnet_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="길이가 같아야"):
         cs.resnet(blocks=(1, 1), widths=(8,))
-    with pytest.raises(ValueError, match="'imagenet' or 'small'"):
+    with pytest.raises(ValueError, match="'imagenet'이나 'small'"):
         cs.resnet(stem="tiny")
-    with pytest.raises(ValueError, match="residual=True"):
-        cs.resnet(residual=False, bottleneck=True)
 
 
 # ---------------------------------------------------------------- small versions
-@pytest.mark.parametrize("name", list(cs.SMALL_NETS))
+@pytest.mark.parametrize("name", list(SMALL_NETS))
 def test_small_versions_take_mnist_digits(name):
-    net = cs.SMALL_NETS[name]()
+    net = SMALL_NETS[name]()
     assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
 
@@ -338,10 +342,11 @@ def test_small_alexnet_and_vgg_keep_their_layers_without_batch_norm():
     assert count_parameters(cs.vgg_small()) == 55_042
 
 
-@pytest.mark.parametrize(("build", "params"), [(cs.alexnet_small, 72_058), (cs.vgg_small, 55_090)])
+@pytest.mark.parametrize(("build", "params"), [
+    (cs.alexnet_small_bn, 72_058), (lambda: cs.vgg_small(block=cs.vgg_block_bn), 55_090)])
 def test_small_alexnet_and_vgg_with_batch_norm_normalise_like_the_other_three(build, params):
-    """batch_norm=True: BN after every convolution (in place of LRN), convolutions without bias."""
-    net = build(batch_norm=True)
+    """4.4.3: BN after every convolution (in place of LRN), convolutions without bias."""
+    net = build()
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
     norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
     assert len(convs) == len(norms) and all(m.bias is None for m in convs)
@@ -360,29 +365,5 @@ def test_resnet_small_on_seven_by_seven_digits():
     plain = cs.resnet_small(blocks=(2, 2), widths=(8, 16), residual=False, stem_stride=1)
     residual = cs.resnet_small(blocks=(2, 2), widths=(8, 16), stem_stride=1)
     assert count_parameters(plain) == count_parameters(residual)
-    assert cs.depth(plain) == cs.depth(residual) == 10
+    assert depth(plain) == depth(residual) == 10
     assert residual(torch.zeros(2, 1, 7, 7)).shape == (2, 10)
-
-
-def test_refresh_batchnorm_sets_the_statistics_of_the_data():
-    net = nn.Sequential(nn.BatchNorm2d(3))
-    X = torch.randn(40, 3, 4, 4) * 2 + 5
-    cs.refresh_batchnorm(net.eval(), X, batch_size=10)
-    bn = net[0]
-    torch.testing.assert_close(bn.running_mean, X.mean((0, 2, 3)))
-    assert bn.momentum == 0.1 and not net.training
-    var = X.transpose(0, 1).reshape(3, 4, -1).var(2).mean(1)  # mean of per-batch variances
-    torch.testing.assert_close(bn.running_var, var)
-
-
-def test_train_small_learns_a_tiny_problem():
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 64)
-    X = np.zeros((64, 1, 28, 28), np.float32)
-    X[y == 1, :, :14] = 1.0  # class 1: the top half is bright
-    data = MNIST(X, y, X, y)
-    net, result = cs.train_small(lambda: cs.nin_small(num_classes=2), data, epochs=3,
-                                 device="cpu")
-    assert result["params"] == count_parameters(net)
-    assert result["test_acc"] == 1.0
-    assert result["seconds"] > 0
