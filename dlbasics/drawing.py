@@ -738,7 +738,7 @@ def computation_graph(nodes, edges, *, title=None, radius=0.32, fontsize=10, uni
     xs = [x for x, _, _ in nodes.values()]
     ys = [y for _, y, _ in nodes.values()]
     x_lim = (min(xs) - 0.9, max(xs) + 0.9)
-    y_lim = (min(ys) - 1.0, max(ys) + 0.8)
+    y_lim = (min(ys) - 0.6, max(ys) + 0.7)
     fig, ax = plt.subplots(figsize=((x_lim[1] - x_lim[0]) * unit_inches,
                                     (y_lim[1] - y_lim[0]) * unit_inches))
 
