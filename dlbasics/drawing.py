@@ -1143,3 +1143,157 @@ def box_table(rows, *, title=None, arrows=True, fontsize=11):
     if title:
         ax.set_title(title, fontsize=fontsize + 1)
     return fig
+
+
+# ---- what a network makes of one input ----------------------------------------------------------
+
+def layer_outputs(model, x, layers):
+    """What ``model`` computes from one input ``x``: the output of each of ``layers`` (its
+    submodules) and the model's own output, without the batch axis, as NumPy arrays.
+
+    ``x``: (C, H, W) or (1, C, H, W), a tensor or an array. The model runs in eval mode without
+    gradients (and is put back in the mode it was in). Returns ([output of each layer], output).
+    """
+    import torch
+
+    x = torch.as_tensor(np.asarray(x), dtype=torch.float32)
+    if x.ndim == 3:
+        x = x[None]
+    if x.ndim != 4 or len(x) != 1:
+        raise ValueError(f"x must be one input, (C, H, W) or (1, C, H, W), got {tuple(x.shape)}")
+    submodules = list(model.modules())
+    for layer in layers:
+        if not any(layer is m for m in submodules):
+            raise ValueError(f"{type(layer).__name__} is not a submodule of the model")
+    records, hooks = {}, []
+    for i, layer in enumerate(layers):
+        hooks.append(layer.register_forward_hook(
+            lambda _mod, _inputs, out, i=i: records.setdefault(i, out.detach())))
+    param = next(model.parameters(), None)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            out = model(x.to(param.device if param is not None else "cpu"))
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    return ([records[i][0].cpu().numpy() for i in range(len(layers))],
+            out[0].detach().cpu().numpy())
+
+
+def _map_grid_shape(n):
+    """(rows, cols) of a near-square grid for n maps, taller than wide: 6 → (3, 2), 16 → (4, 4)."""
+    rows = math.ceil(math.sqrt(n))
+    return rows, math.ceil(n / rows)
+
+
+def sequential_steps(model, layers):
+    """The layers of a Sequential ``model`` that lie between the input, each of ``layers``
+    (children of ``model``, in order) and the output, one text per gap: a line per layer
+    (:func:`describe_module`), ReLU, BN and dropout joined to the line before with " · ",
+    flatten left out. None when ``model`` is not an nn.Sequential holding ``layers``.
+    """
+    from torch import nn
+
+    children = list(model.children()) if isinstance(model, nn.Sequential) else []
+    index = [next((i for i, c in enumerate(children) if c is layer), None) for layer in layers]
+    if not children or None in index or index != sorted(set(index)):
+        return None
+    bounds = [-1, *index, len(children) - 1]
+    steps = []
+    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+        lines = []
+        for module in children[first + 1:last + 1]:
+            name = type(module).__name__
+            if name == "Flatten":
+                continue
+            if name in FOLDED and lines:
+                lines[-1] += " · " + describe_module(module)
+            else:
+                lines.append(describe_module(module))
+        steps.append("\n".join(lines))
+    return steps
+
+
+def feature_map_stages(model, x, layers, *, names=None, classes=None, steps=None, title=None,
+                       cmap="gray_r", map_inches=0.5):
+    """What a network makes of one input, left to right: the input image, the feature maps
+    that each of ``layers`` (submodules of ``model``) outputs, and the class scores.
+
+    A (C, H, W) output is drawn as a near-square grid of C framed small images, each on its own
+    colour scale from 0 (white with the default ``cmap``) to its largest value (darkest), so
+    that a weak map shows its pattern too and a map that stays 0 shows as an empty frame;
+    a vector is drawn as one bar per element. The model's output is drawn as one bar per
+    class, the largest in red and named above them. ``names``: a heading per layer, shown
+    above the output's size; ``classes``: the bar labels (0 … n−1 by default); ``steps``:
+    a text under each arrow
+    (len(layers) + 1), by default the layers in between (:func:`sequential_steps`) when the
+    model is an nn.Sequential, ``False`` for none. Map images carry gid "map", the class bars
+    gid "score". Returns the figure.
+    """
+    use_korean_font()
+    outputs, scores = layer_outputs(model, x, layers)
+    names = list(names) if names is not None else [type(m).__name__ for m in layers]
+    if len(names) != len(layers):
+        raise ValueError(f"names needs one name per layer ({len(layers)}), got {len(names)}")
+    classes = [str(c) for c in (classes if classes is not None else range(len(scores)))]
+    if len(classes) != len(scores):
+        raise ValueError(f"the model outputs {len(scores)} scores, got {len(classes)} classes")
+    if steps is None:
+        steps = sequential_steps(model, layers)
+    steps = list(steps) if steps else [""] * (len(layers) + 1)
+    if len(steps) != len(layers) + 1:
+        raise ValueError(f"steps needs a text per arrow ({len(layers) + 1}), got {len(steps)}")
+    image = np.asarray(x, dtype=float).reshape(-1, *np.shape(x)[-2:])[0]
+    grids = [_map_grid_shape(len(o)) if o.ndim == 3 else None for o in outputs]
+    height = max([3] + [g[0] for g in grids if g]) * map_inches  # the tallest grid of maps
+    arrow = 1.1 if any(steps) else 0.45
+    widths = [height * 0.85] + [g[1] * height / g[0] + 0.15 if g else 1.8 for g in grids] + [2.1]
+    ratios = [w for i, width in enumerate(widths) for w in ([width] if i == 0 else [arrow, width])]
+    fig = plt.figure(figsize=(sum(ratios), height + 1.5), layout="constrained")
+    panels = fig.subfigures(1, len(ratios), width_ratios=ratios, wspace=0)
+    for arrow_panel, step in zip(panels[1::2], steps, strict=True):
+        arrow_panel.add_artist(FancyArrowPatch((0.08, 0.5), (0.92, 0.5), arrowstyle="-|>",
+                                               mutation_scale=14, lw=1.5,
+                                               transform=arrow_panel.transSubfigure))
+        arrow_panel.text(0.5, 0.46, step, ha="center", va="top", fontsize=8,
+                         linespacing=1.25, transform=arrow_panel.transSubfigure)
+    ax = panels[0].subplots()
+    ax.imshow(image, cmap="gray_r")
+    ax.set_axis_off()
+    panels[0].suptitle(f"입력\n{_shape_label(np.shape(image))}", fontsize=9)
+    for panel, name, out, grid in zip(panels[2:-1:2], names, outputs, grids, strict=True):
+        panel.suptitle(f"{name}\n{_shape_label(out.shape)}", fontsize=9)
+        if grid is None:
+            bar_ax = panel.subplots()
+            bar_ax.bar(range(out.size), out.ravel(), color="0.5")
+            bar_ax.tick_params(labelsize=7)
+            continue
+        axes = panel.subplots(*grid, squeeze=False, gridspec_kw=dict(wspace=0.06, hspace=0.06))
+        for k, map_ax in enumerate(axes.flat):
+            if k >= len(out):
+                map_ax.set_axis_off()
+                continue
+            low = min(0.0, float(out[k].min()))
+            map_ax.imshow(out[k], cmap=cmap, vmin=low, vmax=max(float(out[k].max()), low + 1e-12),
+                          gid="map")
+            map_ax.set_xticks([])
+            map_ax.set_yticks([])
+            for spine in map_ax.spines.values():
+                spine.set(color="0.7", lw=0.6)
+    score_ax = panels[-1].subplots()
+    top = int(np.argmax(scores))
+    bars = score_ax.bar(classes, scores, color=["tab:red" if i == top else "0.6"
+                                                for i in range(len(scores))])
+    for bar in bars:
+        bar.set_gid("score")
+    score_ax.axhline(0, color="black", lw=0.6)
+    score_ax.tick_params(labelsize=8)
+    score_ax.set_xlabel("부류", fontsize=9)
+    score_ax.set_title(f"가장 큰 점수: {classes[top]}", fontsize=9, color="tab:red")
+    panels[-1].suptitle(f"부류 점수\n{len(scores)}", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
