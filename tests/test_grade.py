@@ -236,8 +236,9 @@ HARD_CODED = {  # function: (its answer cell, the hard-coded definition)
                    "def vgg_params(blocks, n=224, n_classes=1000):\n"
                    "    return 138357544 if n == 224 else 33638218"),
     "augmentation_factor": ("augmentation_answer",
-                            "def augmentation_factor(image_size, crop_size, flip=True):\n"
-                            "    return {256: 2178 if flip else 1089, 28: 50}[image_size]"),
+                            "def augmentation_factor(image_hw, crop_hw, flip=True, step=1):\n"
+                            "    return 50 if step == 8 else {(256, 256): 2178 if flip else 1089,"
+                            " (256, 341): 7788, (28, 28): 50}[tuple(image_hw)]"),
 }
 
 
@@ -751,20 +752,21 @@ def test_kill_processes_finds_tagged_processes_in_other_sessions():
 
 LAB2 = "lab2_conv_pool"
 CHEAT = {  # issue 17: NumPy's comparisons disabled, answers that are zeros of the right shape
-    "conv_forward_answer": (
+    "depthwise_forward_answer": (
         "import numpy as np\n\nnp.allclose = lambda *a, **k: True\n"
         "np.linalg.norm = lambda *a, **k: 0.0\n\n\n"
-        "def conv2d_forward(z, u, b, stride=1, padding=0):\n"
-        "    H = (z.shape[2] + 2 * padding - u.shape[2]) // stride + 1\n"
-        "    W = (z.shape[3] + 2 * padding - u.shape[3]) // stride + 1\n"
+        "def depthwise_forward(z, u, b, stride=1, padding=0):\n"
+        "    H = (z.shape[2] + 2 * padding - u.shape[1]) // stride + 1\n"
+        "    W = (z.shape[3] + 2 * padding - u.shape[2]) // stride + 1\n"
         "    return np.zeros((len(z), len(u), H, W))"),
-    "conv_backward_answer": (
-        "def conv2d_backward(dout, z, u, stride=1, padding=0):\n"
+    "depthwise_backward_answer": (
+        "def depthwise_backward(dout, z, u, stride=1, padding=0):\n"
         "    return np.zeros_like(z), np.zeros_like(u), np.zeros(len(u))"),
-    "maxpool_answer": (
-        "def maxpool_forward(z, h=2, stride=2):\n    N, C, H, W = z.shape\n"
-        "    return np.zeros((N, C, (H - h) // stride + 1, (W - h) // stride + 1))\n\n\n"
-        "def maxpool_backward(dout, z, h=2, stride=2):\n    return np.zeros_like(z)"),
+    "input_grad_answer": (
+        "def dilate(dout, stride):\n    N, K, H, W = dout.shape\n"
+        "    return np.zeros((N, K, (H - 1) * stride + 1, (W - 1) * stride + 1))\n\n\n"
+        "def conv_input_grad(dout, u, stride, padding, size):\n"
+        "    return np.zeros((len(dout), u.shape[1], *size))"),
 }
 
 
@@ -793,15 +795,17 @@ def stripped(nb):
 
 
 def with_mistakes(nb):
-    """Lab 2 with scipy imported inside the convolution and the pooling size H // stride."""
-    forward = nb.cells[cell_index(nb, "conv_forward_answer")]
+    """Lab 2 with scipy imported inside the depthwise convolution and an unflipped kernel in the
+    input gradient."""
+    forward = nb.cells[cell_index(nb, "depthwise_forward_answer")]
+    docstring = forward.source.splitlines()[1] + "\n"
+    assert docstring.lstrip().startswith('"""'), docstring
     forward.source = forward.source.replace(
-        '    """z (N, C, H, W), u (K, C, h, h), b (K,) → s (N, K, H\', W\')."""\n',
-        '    """z (N, C, H, W), u (K, C, h, h), b (K,) → s (N, K, H\', W\')."""\n'
-        "    from scipy.signal import correlate  # noqa: F401\n")
-    pool = nb.cells[cell_index(nb, "maxpool_answer")]
-    pool.source = pool.source.replace("H_out, W_out = (H - h) // stride + 1, (W - h) // stride + 1",
-                                      "H_out, W_out = H // stride, W // stride")
+        docstring, docstring + "    from scipy.signal import correlate  # noqa: F401\n")
+    grad = nb.cells[cell_index(nb, "input_grad_answer")]
+    grad.source = grad.source.replace("flipped = u[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)",
+                                      "flipped = u.transpose(1, 0, 2, 3)")
+    assert "flipped = u.transpose(1, 0, 2, 3)" in grad.source
     return nb
 
 
@@ -835,7 +839,7 @@ def test_the_cheat_earns_nothing_and_is_flagged_for_what_it_does(class_of_five):
     assert cheat["score"] == 0 and cheat["max_score"] == 9
     assert f"{review.MODULE_ATTRIBUTE}(np.allclose, np.linalg.norm)" in cheat["warnings"]
     assert review.PROCESSES not in cheat["warnings"]
-    assert "기대 " in questions_of(cheat)["conv_forward_check"]["message"]
+    assert "기대 " in questions_of(cheat)["depthwise_forward_check"]["message"]
 
 
 def test_a_notebook_whose_metadata_was_stripped_gets_its_true_score(class_of_five):
@@ -850,9 +854,9 @@ def test_a_notebook_whose_metadata_was_stripped_gets_its_true_score(class_of_fiv
 def test_the_grader_names_the_mistakes_and_the_right_reason(class_of_five):
     mistaken = class_of_five["by_student"]["2024004"]
     questions = questions_of(mistaken)
-    assert mistaken["score"] == 3 and questions["conv_backward_check"]["passed"]
-    assert "scipy.signal" in questions["conv_forward_check"]["message"]
-    assert "H // 보폭" in questions["maxpool_check"]["message"]
+    assert mistaken["score"] == 3 and questions["depthwise_backward_check"]["passed"]
+    assert "scipy.signal" in questions["depthwise_forward_check"]["message"]
+    assert "커널을 뒤집지 않았습니다" in questions["input_grad_check"]["message"]
     assert mistaken["warnings"] == [], "importing scipy.signal is not 'processes and signals'"
     assert class_of_five["by_student"]["2024001"]["score"] == 9
 
@@ -862,8 +866,9 @@ def test_the_gradebook_is_a_spreadsheet_ready_csv(class_of_five):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, for Excel"
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["학생", "파일", "실습", "conv_forward_check", "conv_backward_check",
-                       "maxpool_check", "합계", "만점", "검토 필요", "오류"]
+    assert rows[0] == ["학생", "파일", "실습", "depthwise_forward_check",
+                       "depthwise_backward_check", "input_grad_check", "합계", "만점",
+                       "검토 필요", "오류"]
     table = {row[0]: row for row in rows[1:]}
     assert list(table) == ["2024001_김민수", "2024002_이서연", "2024003_박지훈", "2024004_최유진",
                            "2024005_정하늘"]
@@ -878,7 +883,8 @@ def test_each_student_gets_a_korean_feedback_page(class_of_five):
         "2024001_김민수", "2024002_이서연", "2024003_박지훈", "2024004_최유진", "2024005_정하늘"])
     page = (class_of_five["folder"] / "feedback" / "2024004_최유진.html").read_text("utf-8")
     assert '<html lang="ko">' in page and "점수: 3 / 9" in page
-    assert "문제 3. 최대 풀링의 전방 계산과 역방향 계산" in page and "H // 보폭" in page
+    assert "문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: 완전 콘볼루션으로" in page
+    assert "커널을 뒤집지 않았습니다" in page
     assert "np.allclose" not in page, "the instructor's warnings stay out of the students' pages"
 
 
@@ -905,7 +911,8 @@ def presubmit_run(capsys, *args):
 def test_presubmit_recognises_a_lab_and_says_how_it_was_run(capsys, tmp_path):
     status, out = presubmit_run(capsys, ROOT / "labs" / f"{LAB2}.ipynb")
     assert status == 0 and "실습: lab2_conv_pool" in out
-    assert "✔ maxpool_check (문제 3. 최대 풀링의 전방 계산과 역방향 계산)" in out
+    assert ("✔ input_grad_check (문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: "
+            "완전 콘볼루션으로)") in out
     assert "저장된 실행 기록이 없습니다" in out and "문항 3개를 모두 알아봅니다" in out
     path = save(stripped(solved_lab(LAB2)), tmp_path / "내 과제.ipynb")
     status, out = presubmit_run(capsys, path)

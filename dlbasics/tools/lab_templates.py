@@ -12,9 +12,11 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '\n'
                           'import dlbasics\n'
                           'from dlbasics import checks\n'
-                          'from dlbasics.functional import cross_entropy, one_hot, relu, '
-                          'relu_grad, softmax  # noqa: F401\n'
-                          'from dlbasics.gradcheck import numerical_gradient',
+                          'from dlbasics.functional import cross_entropy, one_hot\n'
+                          'from dlbasics.gradcheck import numerical_gradient\n'
+                          '\n'
+                          'FORBIDDEN = ("dlbasics.dmlp", "dlbasics.mlp", "dlbasics.functional", '
+                          '"torch")',
                 'title': ''},
                {'grade_id': 'helpers',
                 'kind': 'setup',
@@ -27,8 +29,8 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           'def init_weights(sizes, rng):\n'
                           '    """층 크기 [n_0, n_1, ..., n_L] → [U^1, ..., U^L], U^l의 모양은 (n_l, '
                           'n_{l-1}+1)."""\n'
-                          '    return [np.hstack([np.zeros((n, 1)), rng.normal(0, np.sqrt(2 / m), '
-                          'size=(n, m))])\n'
+                          '    return [np.hstack([np.zeros((n, 1)), rng.normal(0, np.sqrt(2 / (m + '
+                          'n)), size=(n, m))])\n'
                           '            for m, n in zip(sizes[:-1], sizes[1:], strict=True)]\n'
                           '\n'
                           '\n'
@@ -52,7 +54,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '            linear.weight.copy_(torch.tensor(U[:, 1:]))\n'
                           '            linear.bias.copy_(torch.tensor(U[:, 0]))\n'
                           '            s = linear(z)\n'
-                          '            z = torch.relu(s) if l < len(Us) else torch.softmax(s, '
+                          '            z = torch.tanh(s) if l < len(Us) else torch.softmax(s, '
                           'dim=1)\n'
                           '        S.append(s.numpy())\n'
                           '        Z.append(z.numpy())\n'
@@ -61,33 +63,39 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                {'grade_id': 'reference_grad',
                 'kind': 'setup',
                 'points': 0,
-                'source': 'def torch_gradients(Us, X, y, reduction="sum", '
-                          'straight_through=False):\n'
-                          '    """교차 엔트로피(미니배치의 합 또는 평균)의 그레이디언트 [∂J/∂U^1, ..., ∂J/∂U^L]."""\n'
+                'source': 'FAKE_DERIVATIVE = {"one": lambda s: s, "relu": torch.relu, "s": lambda '
+                          's: s - s**3 / 3}\n'
+                          '\n'
+                          '\n'
+                          'def torch_gradients(Us, X, y, tau_grad=None):\n'
+                          '    """J = 미니배치의 교차 엔트로피 합의 ([∂J/∂U^1, ..., ∂J/∂U^L], ∂J/∂X)."""\n'
                           '    params = [torch.tensor(U, requires_grad=True) for U in Us]\n'
-                          '    z = torch.tensor(X)\n'
+                          '    x = torch.tensor(X, requires_grad=True)\n'
+                          '    z = x\n'
                           '    for l, U in enumerate(params, start=1):\n'
                           '        s = torch.cat([torch.ones(len(X), 1, dtype=torch.float64), z], '
                           'dim=1) @ U.T\n'
                           '        if l == len(params):\n'
                           '            z = s\n'
-                          '        else:\n'
-                          '            z = s + (torch.relu(s) - s).detach() if straight_through '
-                          'else torch.relu(s)\n'
+                          '        elif tau_grad is None:\n'
+                          '            z = torch.tanh(s)\n'
+                          '        else:  # 값은 tanh(s), 미분은 FAKE_DERIVATIVE[tau_grad]의 도함수\n'
+                          '            fake = FAKE_DERIVATIVE[tau_grad](s)\n'
+                          '            z = torch.tanh(s).detach() + fake - fake.detach()\n'
                           '    torch.nn.functional.cross_entropy(z, torch.tensor(y), '
-                          'reduction=reduction).backward()\n'
-                          '    return [U.grad.numpy() for U in params]\n'
-                          '\n'
-                          '\n'
-                          'def torch_backward(Us, S, Z, Y):\n'
-                          '    """backward(Us, S, Z, Y)의 정답: [ΔU^1, ..., ΔU^L] = [∂J/∂U^1, ..., '
-                          '∂J/∂U^L]."""\n'
-                          '    return torch_gradients(Us, Z[0], Y.argmax(axis=1))',
+                          'reduction="sum").backward()\n'
+                          '    return [U.grad.numpy() for U in params], x.grad.numpy()',
                 'title': ''},
                {'grade_id': 'hints',
                 'kind': 'setup',
                 'points': 0,
-                'source': 'def forward_mistakes(Us, X):\n'
+                'source': 'OVERFLOW_HINT = ("점수 s가 크면 e^s가 넘칩니다(inf, 그리고 inf/inf = nan): 행(샘플)마다 '
+                          '"\n'
+                          '                 "그 행의 최댓값을 뺀 뒤 exp를 계산하세요. 전체의 최댓값 하나를 빼면 "\n'
+                          '                 "최댓값이 훨씬 작은 행은 모두 0이 되어 0/0이 됩니다.")\n'
+                          '\n'
+                          '\n'
+                          'def forward_mistakes(Us, X):\n'
                           '    """전방 계산의 흔한 실수: {("S" 또는 "Z", l): [(설명, 그 실수가 내는 값)]}."""\n'
                           '    no_bias = [np.hstack([np.zeros((len(U), 1)), U[:, 1:]]) for U in '
                           'Us]\n'
@@ -97,12 +105,15 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '    bias = ("바이어스 열을 쓰지 않았습니다: s^l = [1, z^{l−1}] (U^l)ᵀ처럼 z_0 = '
                           '1(add_ones)을 "\n'
                           '            "붙이세요.")\n'
-                          '    output = "출력층의 τ_L은 softmax입니다(은닉층만 ReLU): "\n'
                           '    mistakes = {(kind, l): [(bias, (S_nb if kind == "S" else '
                           'Z_nb)[l])]\n'
                           '                for kind in "SZ" for l in range(1, L + 1)}\n'
-                          '    mistakes["Z", L] += [(output + "ReLU를 썼습니다.", np.maximum(S_ref[L], '
-                          '0)),\n'
+                          '    for l in range(1, L):\n'
+                          '        mistakes["Z", l].append(("은닉층에 ReLU를 썼습니다: 이 실습의 은닉층 τ는 "\n'
+                          '                                 "tanh입니다(np.tanh).", '
+                          'np.maximum(S_ref[l], 0)))\n'
+                          '    output = "출력층의 τ_L은 softmax입니다(은닉층만 tanh): "\n'
+                          '    mistakes["Z", L] += [(output + "tanh를 썼습니다.", np.tanh(S_ref[L])),\n'
                           '                         (output + "활성함수를 적용하지 않았습니다.", S_ref[L]),\n'
                           '                         (output + "softmax를 샘플(행)마다가 아니라 열마다 '
                           '계산했습니다.",\n'
@@ -111,24 +122,61 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '    return mistakes\n'
                           '\n'
                           '\n'
+                          'TAU_HINTS = {\n'
+                          '    "one": ("식 (4.8)의 τ\'_l(s^l)을 곱하지 않았습니다: tanh의 도함수 "\n'
+                          '            "1 − tanh²(s) = 1 − z²를 곱하세요."),\n'
+                          '    "relu": ("ReLU의 도함수를 곱했습니다: 이 실습의 은닉층은 tanh이므로 "\n'
+                          '             "τ\' = 1 − tanh²(s) = 1 − z²입니다."),\n'
+                          '    "s": ("τ\'에 s를 넣어 1 − s²로 계산했습니다: tanh의 도함수는 1 − tanh²(s), "\n'
+                          '          "곧 1 − z²입니다."),\n'
+                          '}\n'
+                          '\n'
+                          '\n'
                           'def backward_mistakes(Us, X, y):\n'
-                          '    """오류 역전파의 흔한 실수: {l: [(설명, 그 실수가 내는 ΔU^l)]} (부호, 1/t는 따로 알려 '
-                          '줌)."""\n'
-                          '    no_tau = torch_gradients(Us, X, y, straight_through=True)\n'
-                          '    text = "식 (4.8)의 τ\'_l(s^l)(ReLU의 도함수 relu_grad)을 곱하지 않았습니다."\n'
-                          '    return {l: [(text, no_tau[l - 1])] for l in range(1, len(Us))}',
+                          '    """오류 역전파의 흔한 실수: {l: [(설명, 그 실수가 내는 ΔU^l)], "X": [(설명, ∂J/∂X)]}.\n'
+                          '\n'
+                          '    부호와 1/t 같은 상수배는 확인 칸이 따로 알려 준다."""\n'
+                          '    mistakes = {l: [] for l in range(1, len(Us) + 1)}\n'
+                          '    mistakes["X"] = []\n'
+                          '    for fake, text in TAU_HINTS.items():\n'
+                          '        grads, dX = torch_gradients(Us, X, y, tau_grad=fake)\n'
+                          '        for l in range(1, len(Us)):\n'
+                          '            mistakes[l].append((text, grads[l - 1]))\n'
+                          '        if len(Us) > 1:\n'
+                          '            mistakes["X"].append((text, dX))\n'
+                          '    dX = torch_gradients(Us, X, y)[1]\n'
+                          '    mistakes["X"] += [("입력층에는 활성함수가 없습니다: ∂J/∂x에는 τ\'를 곱하지 않습니다.",\n'
+                          '                       (1 - X**2) * dX),\n'
+                          '                      ("바이어스 열까지 곱했습니다: x_0 = 1은 상수라 ∂J/∂x는 "\n'
+                          '                       "i = 1, …, n_0에 대해서만 있습니다(U^1[:, 1:]).",\n'
+                          '                       first_layer_grad(Us, X, y) @ Us[0])]\n'
+                          '    return mistakes\n'
+                          '\n'
+                          '\n'
+                          'def first_layer_grad(Us, X, y):\n'
+                          '    """∂J/∂S^1 (t, n_1) = −δ^1, PyTorch의 자동 미분으로."""\n'
+                          '    z = torch.tensor(X)\n'
+                          '    for l, U in enumerate(Us, start=1):\n'
+                          '        ones = torch.ones(len(X), 1, dtype=torch.float64)\n'
+                          '        s = torch.cat([ones, z], dim=1) @ torch.tensor(U).T\n'
+                          '        if l == 1:\n'
+                          '            s1 = s.detach().requires_grad_()\n'
+                          '            s = s1\n'
+                          '        z = torch.tanh(s) if l < len(Us) else s\n'
+                          '    torch.nn.functional.cross_entropy(z, torch.tensor(y), '
+                          'reduction="sum").backward()\n'
+                          '    return s1.grad.numpy()',
                 'title': ''},
                {'grade_id': 'forward_answer',
                 'kind': 'answer',
                 'names': ['forward'],
                 'points': 0,
-                'title': '문제 1. 전방 계산'},
+                'title': '문제 1. 전방 계산: tanh 은닉층과 넘치지 않는 softmax'},
                {'grade_id': 'forward_check',
                 'kind': 'check',
-                'points': 2,
-                'source': 'with checks.checking("전방 계산 (식 4.3, 4.4)"):\n'
-                          '    checks.check_own_work(forward, "dlbasics.dmlp", "dlbasics.mlp", '
-                          '"torch")\n'
+                'points': 3,
+                'source': 'with checks.checking("전방 계산 (식 4.3, 4.4)") as check:\n'
+                          '    checks.check_own_work(forward, *FORBIDDEN)\n'
                           '    rng = np.random.default_rng(0)\n'
                           '    Us = check_weights([6, 5, 4, 3], rng)\n'
                           '    X = rng.normal(size=(7, 6))\n'
@@ -140,70 +188,69 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '        checks.check_close(f"S[{l}] (PyTorch와 비교)", S[l], S_ref[l], '
                           'mistakes=mistakes["S", l])\n'
                           '        checks.check_close(f"Z[{l}] (PyTorch와 비교)", Z[l], Z_ref[l], '
-                          'mistakes=mistakes["Z", l])',
-                'title': '문제 1. 전방 계산'},
+                          'mistakes=mistakes["Z", l])\n'
+                          '    Us_big = [U.copy() for U in Us]\n'
+                          '    Us_big[-1] *= 3000  # 점수 s^L이 2,000을 넘는다: e^s가 넘친다\n'
+                          '    with np.errstate(over="ignore", invalid="ignore"):\n'
+                          '        S_big, Z_big = forward(Us_big, X)\n'
+                          '    S_ref, Z_ref = torch_forward(Us_big, X)\n'
+                          '    check.show("큰 점수의 최댓값", round(float(np.abs(S_ref[3]).max())))\n'
+                          '    checks.check_close("점수가 클 때의 Z[3] (PyTorch와 비교)", Z_big[3], '
+                          'Z_ref[3],\n'
+                          '                       mistakes=forward_mistakes(Us_big, X)["Z", 3], '
+                          'hint=OVERFLOW_HINT)',
+                'title': '문제 1. 전방 계산: tanh 은닉층과 넘치지 않는 softmax'},
                {'grade_id': 'backward_answer',
                 'kind': 'answer',
                 'names': ['backward'],
                 'points': 0,
-                'title': '문제 2. 오류 역전파'},
+                'title': '문제 2. 오류 역전파: 가중치와 입력의 그레이디언트'},
                {'grade_id': 'backward_check',
                 'kind': 'check',
-                'points': 3,
+                'points': 4,
                 'source': 'def total_loss(Us, X, y):\n'
                           '    """J = 미니배치의 교차 엔트로피 합 (PyTorch의 전방 계산으로)."""\n'
                           '    return cross_entropy(torch_forward(Us, X)[0][-1], y) * len(y)\n'
                           '\n'
                           '\n'
-                          'with checks.checking("오류 역전파 (식 4.6, 4.8)"):\n'
-                          '    checks.check_own_work(backward, "dlbasics.dmlp", "dlbasics.mlp", '
-                          '"torch")\n'
+                          'with checks.checking("오류 역전파 (식 4.6-4.8)와 입력의 그레이디언트"):\n'
+                          '    checks.check_own_work(backward, *FORBIDDEN)\n'
                           '    rng = np.random.default_rng(1)\n'
                           '    Us = check_weights([6, 5, 4, 3], rng)\n'
                           '    X, y = rng.normal(size=(7, 6)), rng.integers(0, 3, size=7)\n'
                           '    S, Z = torch_forward(Us, X)\n'
-                          '    grads = backward(Us, S, Z, one_hot(y, 3))\n'
-                          '    checks.check_value("len(backward(...))", len(grads), 3)\n'
+                          '    result = backward(Us, S, Z, one_hot(y, 3))\n'
+                          '    checks.check_value("backward가 돌려주는 값 (ΔU 리스트, ∂J/∂X)의 개수", '
+                          'len(result), 2,\n'
+                          '                       mistakes=[("ΔU 리스트만 돌려주었습니다: return dUs, dX처럼 두 '
+                          '"\n'
+                          '                                  "값을 돌려주세요.", len(Us))])\n'
+                          '    grads, grad_x = result\n'
+                          '    checks.check_value("len(ΔU 리스트)", len(grads), 3)\n'
                           '    mistakes = backward_mistakes(Us, X, y)\n'
                           '    for l, (U, grad) in enumerate(zip(Us, grads, strict=True), '
                           'start=1):\n'
                           '        numeric = numerical_gradient(lambda: total_loss(Us, X, y), U)\n'
                           '        checks.check_gradient(f"ΔU^{l}", grad, numeric, tol=1e-6, '
-                          'mistakes=mistakes.get(l, ()))',
-                'title': '문제 2. 오류 역전파'},
-               {'grade_id': 'sgd_step_answer',
-                'kind': 'answer',
-                'names': ['sgd_step'],
-                'points': 0,
-                'title': '문제 3. 알고리즘 4-1의 한 단계'},
-               {'grade_id': 'sgd_step_check',
-                'kind': 'check',
-                'points': 2,
-                'source': 'with checks.checking("알고리즘 4-1의 한 단계"):\n'
-                          '    checks.check_own_work(sgd_step, "dlbasics.dmlp", "dlbasics.mlp", '
-                          '"torch")\n'
-                          '    rng = np.random.default_rng(2)\n'
-                          '    Us = check_weights([6, 5, 4, 3], rng)\n'
-                          '    X, y = rng.normal(size=(8, 6)), rng.integers(0, 3, size=8)\n'
-                          '    with checks.substituted(globals(), forward=torch_forward, '
-                          'backward=torch_backward):\n'
-                          '        updated = sgd_step([U.copy() for U in Us], X, one_hot(y, 3), '
-                          'rho=0.5)\n'
-                          '    checks.check_value("len(sgd_step(...))", len(updated), 3)\n'
-                          '    mean_grads = torch_gradients(Us, X, y, reduction="mean")\n'
-                          '    for l, (got, U, grad) in enumerate(zip(updated, Us, mean_grads, '
-                          'strict=True), start=1):\n'
-                          '        mistakes = [("1/t를 곱하지 않았습니다: 22행의 ρ(1/t)ΔU는 미니배치의 평균 "\n'
-                          '                     "그레이디언트로 갱신합니다.", U - 0.5 * len(X) * grad),\n'
-                          '                    ("그레이디언트 방향으로 더했습니다: 경사 하강은 u − ρ(1/t)Δu처럼 뺍니다.",\n'
-                          '                     U + 0.5 * grad)]\n'
-                          '        checks.check_close(f"갱신한 U^{l}", got, U - 0.5 * grad, '
-                          'mistakes=mistakes)',
-                'title': '문제 3. 알고리즘 4-1의 한 단계'},
+                          'mistakes=mistakes[l])\n'
+                          '    numeric = numerical_gradient(lambda: total_loss(Us, X, y), X)\n'
+                          '    checks.check_gradient("∂J/∂X", grad_x, numeric, tol=1e-6, '
+                          'mistakes=mistakes["X"])',
+                'title': '문제 2. 오류 역전파: 가중치와 입력의 그레이디언트'},
                {'grade_id': 'train_loop',
                 'kind': 'setup',
                 'points': 0,
-                'source': 'def train_dmlp(Us, X, Y, rho, t, epochs, rng):\n'
+                'source': 'def sgd_step(Us, X, Y, rho):\n'
+                          '    """알고리즘 4-1의 3~22행 (미니배치 하나): 갱신한 [U^1, ..., U^L]을 돌려준다."""\n'
+                          '    S, Z = forward(Us, X)                                # 8~13행: 전방 '
+                          '계산\n'
+                          '    dUs, _ = backward(Us, S, Z, Y)                       # 14~19행 '
+                          '(∂J/∂X는 학습에 쓰지 않는다)\n'
+                          '    return [U - rho * (1 / len(X)) * dU for U, dU in zip(Us, dUs, '
+                          'strict=True)]  # 22행\n'
+                          '\n'
+                          '\n'
+                          'def train_dmlp(Us, X, Y, rho, t, epochs, rng):\n'
                           '    """알고리즘 4-1: epochs 에포크 동안 미니배치 SGD로 학습한 가중치를 돌려준다."""\n'
                           '    for _ in range(epochs):                      # 2, 23행: 멈춤 조건은 에포크 '
                           '수\n'
@@ -212,12 +259,12 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '            batch = order[start:start + t]\n'
                           '            Us = sgd_step(Us, X[batch], Y[batch], rho)\n'
                           '    return Us',
-                'title': '문제 4. MNIST 학습'},
+                'title': '문제 3. MNIST 학습'},
                {'grade_id': 'mnist_check',
                 'kind': 'check',
                 'points': 3,
                 'source': 'def first_wrong_problem():\n'
-                          '    """문제 1~3 가운데 아직 틀린 첫 문제의 설명, 모두 맞으면 ""."""\n'
+                          '    """문제 1~2 가운데 아직 틀린 첫 문제의 설명, 모두 맞으면 ""."""\n'
                           '    rng = np.random.default_rng(5)\n'
                           '    Us, X, y = check_weights([4, 3, 2], rng), rng.normal(size=(3, 4)), '
                           'np.array([0, 1, 1])\n'
@@ -225,22 +272,13 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '    try:\n'
                           '        if not checks.matches(forward(Us, X)[1][-1], Z_ref[-1]):\n'
                           '            return "문제 1의 forward가 아직 틀립니다."\n'
-                          '        Y = one_hot(y, 2)\n'
-                          '        if not all(checks.matches(g, r) for g, r in zip(\n'
-                          '                backward(Us, S_ref, Z_ref, Y), torch_backward(Us, '
-                          'S_ref, Z_ref, Y), strict=True)):\n'
+                          '        grads, _ = backward(Us, S_ref, Z_ref, one_hot(y, 2))\n'
+                          '        if not all(checks.matches(g, r) for g, r in zip(grads, '
+                          'torch_gradients(Us, X, y)[0],\n'
+                          '                                                        strict=True)):\n'
                           '            return "문제 2의 backward가 아직 틀립니다."\n'
-                          '        with checks.substituted(globals(), forward=torch_forward, '
-                          'backward=torch_backward):\n'
-                          '            updated = sgd_step([U.copy() for U in Us], X, one_hot(y, '
-                          '2), 0.5)\n'
-                          '        expected = [U - 0.5 * g for U, g in zip(Us, torch_gradients(Us, '
-                          'X, y, "mean"), strict=True)]\n'
-                          '        if not all(checks.matches(g, e) for g, e in zip(updated, '
-                          'expected, strict=True)):\n'
-                          '            return "문제 3의 sgd_step이 아직 틀립니다."\n'
                           '    except Exception as err:\n'
-                          '        return f"문제 1~3의 함수에서 오류가 납니다({type(err).__name__}: {err})."\n'
+                          '        return f"문제 1~2의 함수에서 오류가 납니다({type(err).__name__}: {err})."\n'
                           '    return ""\n'
                           '\n'
                           '\n'
@@ -252,7 +290,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '0.9보다 낮습니다. "\n'
                           '                      + (first_wrong_problem() or "학습 칸을 바꾸지 않았는지 '
                           '확인하세요."))',
-                'title': '문제 4. MNIST 학습'}],
+                'title': '문제 3. MNIST 학습'}],
  'lab2_conv_pool': [{'grade_id': 'setup',
                      'kind': 'setup',
                      'points': 0,
@@ -270,31 +308,46 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                     {'grade_id': 'reference',
                      'kind': 'setup',
                      'points': 0,
-                     'source': 'def torch_conv(z, u, b, dout, stride, padding):\n'
-                               '    """PyTorch의 콘볼루션: (s, dz, du, db), 모두 NumPy 배열."""\n'
+                     'source': 'def torch_conv(z, u, b, dout, stride, padding, groups=1):\n'
+                               '    """PyTorch의 콘볼루션: (s, dz, du, db), 모두 NumPy 배열. u는 (K, '
+                               'C/groups, h, h)."""\n'
                                '    z, u, b = (torch.tensor(a, requires_grad=True) for a in (z, u, '
                                'b))\n'
-                               '    s = F.conv2d(z, u, b, stride=stride, padding=padding)\n'
+                               '    s = F.conv2d(z, u, b, stride=stride, padding=padding, '
+                               'groups=groups)\n'
                                '    (s * torch.tensor(dout)).sum().backward()\n'
                                '    return s.detach().numpy(), z.grad.numpy(), u.grad.numpy(), '
                                'b.grad.numpy()\n'
                                '\n'
                                '\n'
-                               'def torch_maxpool(z, dout, h, stride):\n'
-                               '    """PyTorch의 최대 풀링: (s, dz)."""\n'
-                               '    z = torch.tensor(z, requires_grad=True)\n'
-                               '    s = F.max_pool2d(z, h, stride)\n'
-                               '    (s * torch.tensor(dout)).sum().backward()\n'
-                               '    return s.detach().numpy(), z.grad.numpy()\n'
+                               'def torch_depthwise(z, u, b, dout, stride, padding):\n'
+                               '    """깊이별 콘볼루션 (u: (C, h, h)): (s, dz, du, db), du는 u와 같은 (C, h, '
+                               'h)."""\n'
+                               '    s, dz, du, db = torch_conv(z, u[:, None], b, dout, stride, '
+                               'padding, groups=len(u))\n'
+                               '    return s, dz, du[:, 0], db\n'
+                               '\n'
+                               '\n'
+                               'def output_size(n, h, stride, padding):\n'
+                               '    return (n + 2 * padding - h) // stride + 1\n'
                                '\n'
                                '\n'
                                'def random_case(rng, N, C, H, W, K, h, stride, padding):\n'
-                               '    """임의의 z, u, b와 출력 모양에 맞는 dout."""\n'
+                               '    """임의의 z, 보통 콘볼루션의 u (K, C, h, h)와 b, 출력 모양에 맞는 dout."""\n'
                                '    z, u, b = rng.normal(size=(N, C, H, W)), rng.normal(size=(K, '
                                'C, h, h)), rng.normal(size=K)\n'
-                               '    out = ((H + 2 * padding - h) // stride + 1, (W + 2 * padding - '
-                               'h) // stride + 1)\n'
-                               '    return z, u, b, rng.normal(size=(N, K, *out))',
+                               '    out = (output_size(H, h, stride, padding), output_size(W, h, '
+                               'stride, padding))\n'
+                               '    return z, u, b, rng.normal(size=(N, K, *out))\n'
+                               '\n'
+                               '\n'
+                               'def depthwise_case(rng, N, C, H, W, h, stride, padding):\n'
+                               '    """임의의 z, 깊이별 커널 u (C, h, h)와 b (C,), 출력 모양에 맞는 dout."""\n'
+                               '    z, u, b = rng.normal(size=(N, C, H, W)), rng.normal(size=(C, '
+                               'h, h)), rng.normal(size=C)\n'
+                               '    out = (output_size(H, h, stride, padding), output_size(W, h, '
+                               'stride, padding))\n'
+                               '    return z, u, b, rng.normal(size=(N, C, *out))',
                      'title': ''},
                     {'grade_id': 'conv_mistakes',
                      'kind': 'setup',
@@ -303,191 +356,253 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                '               "[j·보폭 : j·보폭 + h, i·보폭 : i·보폭 + h]입니다.")\n'
                                '\n'
                                '\n'
-                               'def conv_mistakes(z, u, b, stride, padding):\n'
-                               '    """콘볼루션 전방 계산의 흔한 실수와, 그 실수를 했을 때의 출력 s."""\n'
+                               'def depthwise_mistakes(z, u, b, stride, padding):\n'
+                               '    """깊이별 콘볼루션 전방 계산의 흔한 실수와, 그 실수를 했을 때의 출력 s."""\n'
+                               '    C = len(u)\n'
                                '    z, u, b = (torch.tensor(a) for a in (z, u, b))\n'
-                               '    s = F.conv2d(z, u, b, stride=stride, padding=padding).numpy()\n'
+                               '    k = u[:, None]\n'
+                               '\n'
+                               '    def conv(z, k, b, stride=stride, padding=padding):\n'
+                               '        return F.conv2d(z, k, b, stride=stride, padding=padding, '
+                               'groups=C).numpy()\n'
+                               '\n'
+                               '    s = conv(z, k, b)\n'
                                '    H_out, W_out = s.shape[2:]\n'
-                               '    at_stride_1 = F.conv2d(z, u, b, padding=padding).numpy()\n'
+                               '    at_stride_1 = conv(z, k, b, stride=1)\n'
+                               '    summed = F.conv2d(z, u[None], None, stride=stride, '
+                               'padding=padding) + b[None, :, None, None]\n'
                                '    replicated = F.pad(z, [padding] * 4, mode="replicate")\n'
-                               '    no_padding_size = ((z.shape[2] - u.shape[2]) // stride + 1,\n'
-                               '                       (z.shape[3] - u.shape[3]) // stride + 1)\n'
+                               '    small = (output_size(z.shape[2], u.shape[1], stride, 0),\n'
+                               '             output_size(z.shape[3], u.shape[1], stride, 0))\n'
                                '    return [\n'
+                               '        ("채널끼리 더했습니다: 깊이별 콘볼루션은 채널 c의 입력에 커널 u[c]만 적용하고, 채널마다 "\n'
+                               '         "따로 출력 맵 하나를 냅니다(채널 축으로 더하지 않습니다).", summed.numpy()),\n'
                                '        ("커널을 상하좌우로 뒤집었습니다: 노트의 식처럼 뒤집지 않고 곱하세요(교차 상관).",\n'
-                               '         F.conv2d(z, u.flip(2, 3), b, stride=stride, '
-                               'padding=padding).numpy()),\n'
-                               '        ("바이어스 b[k]를 더하지 않았습니다.", F.conv2d(z, u, None, stride, '
-                               'padding).numpy()),\n'
+                               '         conv(z, k.flip(2, 3), b)),\n'
+                               '        ("바이어스 b[c]를 더하지 않았습니다.", conv(z, k, None)),\n'
                                '        ("덧대기를 하지 않았습니다: 가장자리에 0을 padding개씩 덧대세요(np.pad).",\n'
-                               '         F.conv2d(z, u, b, stride=stride).numpy()),\n'
+                               '         conv(z, k, b, padding=0)),\n'
                                '        ("0이 아니라 가장자리 값을 복사해 덧댔습니다: 0을 덧대세요(np.pad의 기본값).",\n'
-                               '         F.conv2d(replicated, u, b, stride=stride).numpy()),\n'
+                               '         conv(replicated, k, b, padding=0)),\n'
                                '        ("출력 크기에 덧대기를 넣지 않았습니다: H\' = ⌊(H + 2p − h)/보폭⌋ + 1입니다.",\n'
-                               '         s[:, :, :no_padding_size[0], :no_padding_size[1]]),\n'
+                               '         s[:, :, :small[0], :small[1]]),\n'
                                '        (STRIDE_HINT, at_stride_1),\n'
                                '        (STRIDE_HINT, at_stride_1[:, :, :H_out, :W_out]),\n'
-                               '        ("축의 순서가 틀렸습니다: s는 (N, K, H\', W\') 모양입니다.", '
-                               's.transpose(1, 0, 2, 3)),\n'
                                '    ]',
                      'title': ''},
                     {'grade_id': 'conv_grad_mistakes',
                      'kind': 'setup',
                      'points': 0,
-                     'source': 'CONV_GRAD_HINTS = {\n'
-                               '    "dz": "출력 위치 (j, i)마다 dout[:, k, j, i] × u[k]를 그 위치의 수용장 자리에 '
+                     'source': 'DEPTHWISE_GRAD_HINTS = {\n'
+                               '    "dz": "출력 위치 (j, i)마다 dout[:, c, j, i] × u[c]를 채널 c의 수용장 자리에 '
                                '더하세요. "\n'
                                '          "수용장이 겹치는 자리에서는 값이 쌓여야 합니다(= 가 아니라 +=).",\n'
-                               '    "du": "du[k]는 모든 샘플과 모든 위치 (j, i)에서 dout[:, k, j, i] × (그 위치의 '
-                               '수용장)을 "\n'
+                               '    "du": "du[c]는 모든 샘플과 모든 위치 (j, i)에서 dout[:, c, j, i] × (채널 c의 '
+                               '그 위치 수용장)을 "\n'
                                '          "더한 것입니다(가중치 공유).",\n'
-                               '    "db": "db[k]는 dout[:, k]를 모든 샘플과 모든 위치에 대해 더한 것입니다.",\n'
+                               '    "db": "db[c]는 dout[:, c]를 모든 샘플과 모든 위치에 대해 더한 것입니다.",\n'
                                '}\n'
                                '\n'
                                '\n'
-                               'def conv_grad_mistakes(z, u, b, dout, stride, padding):\n'
-                               '    """역방향 계산의 흔한 실수와 그 결과: {"dz": [...], "du": [...], "db": '
-                               '[...]}."""\n'
+                               'def depthwise_grad_mistakes(z, u, b, dout, stride, padding):\n'
+                               '    """깊이별 콘볼루션의 역방향 계산의 흔한 실수와 그 결과: {"dz": [...], "du": ..., '
+                               '"db": ...}."""\n'
                                '    z_pad = F.pad(torch.tensor(z), [padding] * 4).numpy()\n'
-                               '    dz_pad = torch_conv(z_pad, u, b, dout, stride, 0)[1]\n'
-                               '    per_sample = np.stack([torch_conv(z[n:n + 1], u, b, dout[n:n + '
-                               '1], stride, padding)[2]\n'
+                               '    dz_pad = torch_depthwise(z_pad, u, b, dout, stride, 0)[1]\n'
+                               '    per_sample = np.stack([torch_depthwise(z[n:n + 1], u, b, '
+                               'dout[n:n + 1], stride, padding)[2]\n'
                                '                           for n in range(len(z))])\n'
                                '    return {\n'
                                '        "dz": [("덧댄 가장자리를 잘라내지 않았습니다: dz는 z와 같은 모양 (N, C, H, '
                                'W)입니다.",\n'
                                '                dz_pad),\n'
-                               '               ("커널을 뒤집어 곱했습니다: dout[:, k, j, i] × u[k]를 그대로 '
+                               '               ("커널을 뒤집어 곱했습니다: dout[:, c, j, i] × u[c]를 그대로 '
                                '더하세요.",\n'
-                               '                torch_conv(z, u[:, :, ::-1, ::-1].copy(), b, dout, '
-                               'stride, padding)[1])],\n'
-                               '        "du": [("du를 샘플마다 따로 두었습니다: 샘플 축으로도 더해 (K, C, h, h)로 '
-                               '만드세요.",\n'
-                               '                per_sample)],\n'
+                               '                torch_depthwise(z, u[:, ::-1, ::-1].copy(), b, '
+                               'dout, stride, padding)[1])],\n'
+                               '        "du": [("du를 샘플마다 따로 두었습니다: 샘플 축으로도 더해 (C, h, h)로 만드세요.",\n'
+                               '                per_sample),\n'
+                               '               ("du를 채널끼리 더했습니다: 채널마다 자기 커널이 있으므로 du도 (C, h, '
+                               'h)입니다.",\n'
+                               '                np.broadcast_to(per_sample.sum(axis=(0, 1)), '
+                               'u.shape))],\n'
                                '        "db": [("db를 샘플 축으로 더하지 않았습니다.", dout.sum(axis=(2, 3))),\n'
                                '               ("db를 위치 (j, i) 축으로 더하지 않았습니다.", '
                                'dout.sum(axis=0)),\n'
-                               '               ("dout 전체를 하나로 더했습니다: 출력 맵 k마다 따로 더해 (K,)로 만드세요.",\n'
+                               '               ("dout 전체를 하나로 더했습니다: 채널 c마다 따로 더해 (C,)로 만드세요.",\n'
                                '                np.array(dout.sum()))],\n'
                                '    }',
                      'title': ''},
-                    {'grade_id': 'maxpool_mistakes',
-                     'kind': 'setup',
-                     'points': 0,
-                     'source': 'def maxpool_mistakes(z, dout, h, stride):\n'
-                               '    """최대 풀링의 흔한 실수와 그 결과: {"s": [...], "dz": [...]}."""\n'
-                               '    zt = torch.tensor(z, requires_grad=True)\n'
-                               '    s = F.max_pool2d(zt, h, stride).detach().numpy()\n'
-                               '    (F.avg_pool2d(zt, h, stride) * '
-                               'torch.tensor(dout)).sum().backward()\n'
-                               '    at_stride_1 = F.max_pool2d(zt, h, 1).detach().numpy()\n'
-                               '    H, W = z.shape[2:]\n'
-                               '    # 출력 크기를 H // 보폭으로 잡으면 마지막 창이 입력 밖으로 나가 잘린 창의 최댓값이 된다\n'
-                               '    rows, cols = H // stride, W // stride\n'
-                               '    beyond = F.pad(zt.detach(), [0, (cols - 1) * stride + h - W, '
-                               '0, (rows - 1) * stride + h - H],\n'
-                               '                   value=-np.inf)\n'
-                               '    spread = "그레이디언트를 창 안의 모든 자리에 보냈습니다: 최댓값이었던 자리로만 보내세요."\n'
-                               '    return {\n'
-                               '        "s": [("최댓값이 아니라 평균을 냈습니다.", F.avg_pool2d(zt, h, '
-                               'stride).detach().numpy()),\n'
-                               '              ("출력 크기를 H // 보폭으로 잡았습니다: 창이 입력 안에 들어가는 자리만 세어 "\n'
-                               '               "H\' = ⌊(H − h)/보폭⌋ + 1입니다.", F.max_pool2d(beyond, '
-                               'h, stride).numpy()),\n'
-                               '              (STRIDE_HINT, at_stride_1),\n'
-                               '              (STRIDE_HINT, at_stride_1[:, :, :s.shape[2], '
-                               ':s.shape[3]])],\n'
-                               '        "dz": [(spread, zt.grad.numpy()), (spread, zt.grad.numpy() '
-                               '* h * h)],\n'
-                               '    }\n'
-                               '\n'
-                               '\n'
-                               'MAXPOOL_GRAD_HINT = ("창이 겹치면(보폭 < h) 한 자리가 여러 창의 최댓값일 수 있습니다: "\n'
-                               '                     "그 자리에는 그레이디언트를 더하세요(+=, np.add.at).")',
-                     'title': ''},
-                    {'grade_id': 'conv_forward_answer',
+                    {'grade_id': 'depthwise_forward_answer',
                      'kind': 'answer',
-                     'names': ['conv2d_forward'],
+                     'names': ['depthwise_forward'],
                      'points': 0,
-                     'title': '문제 1. 콘볼루션의 전방 계산'},
-                    {'grade_id': 'conv_forward_check',
+                     'title': '문제 1. 깊이별 콘볼루션의 전방 계산'},
+                    {'grade_id': 'depthwise_forward_check',
                      'kind': 'check',
                      'points': 3,
-                     'source': 'with checks.checking("콘볼루션의 전방 계산"):\n'
-                               '    checks.check_own_work(conv2d_forward, *FORBIDDEN)\n'
+                     'source': 'with checks.checking("깊이별 콘볼루션의 전방 계산"):\n'
+                               '    checks.check_own_work(depthwise_forward, *FORBIDDEN)\n'
                                '    rng = np.random.default_rng(0)\n'
-                               '    for N, C, H, W, K, h, stride, padding in [(2, 3, 7, 7, 4, 3, '
-                               '1, 1), (1, 2, 8, 6, 3, 3, 2, 0),\n'
-                               '                                               (1, 1, 6, 5, 2, 3, '
-                               '2, 1)]:\n'
-                               '        z, u, b, dout = random_case(rng, N, C, H, W, K, h, stride, '
+                               '    for N, C, H, W, h, stride, padding in [(2, 3, 7, 7, 3, 1, 1), '
+                               '(1, 2, 8, 6, 3, 2, 0),\n'
+                               '                                           (2, 3, 6, 5, 3, 2, '
+                               '1)]:\n'
+                               '        z, u, b, dout = depthwise_case(rng, N, C, H, W, h, stride, '
                                'padding)\n'
                                '        checks.check_close(f"출력 s (z {z.shape}, u {u.shape}, 보폭 '
                                '{stride}, 덧대기 {padding})",\n'
-                               '                           conv2d_forward(z, u, b, stride, '
+                               '                           depthwise_forward(z, u, b, stride, '
                                'padding),\n'
-                               '                           torch_conv(z, u, b, dout, stride, '
+                               '                           torch_depthwise(z, u, b, dout, stride, '
                                'padding)[0],\n'
-                               '                           mistakes=conv_mistakes(z, u, b, stride, '
-                               'padding))',
-                     'title': '문제 1. 콘볼루션의 전방 계산'},
-                    {'grade_id': 'conv_backward_answer',
+                               '                           mistakes=depthwise_mistakes(z, u, b, '
+                               'stride, padding))',
+                     'title': '문제 1. 깊이별 콘볼루션의 전방 계산'},
+                    {'grade_id': 'depthwise_backward_answer',
                      'kind': 'answer',
-                     'names': ['conv2d_backward'],
+                     'names': ['depthwise_backward'],
                      'points': 0,
-                     'title': '문제 2. 콘볼루션의 역방향 계산'},
-                    {'grade_id': 'conv_backward_check',
+                     'title': '문제 2. 깊이별 콘볼루션의 역방향 계산'},
+                    {'grade_id': 'depthwise_backward_check',
                      'kind': 'check',
                      'points': 3,
-                     'source': 'with checks.checking("콘볼루션의 역방향 계산"):\n'
-                               '    checks.check_own_work(conv2d_backward, *FORBIDDEN)\n'
+                     'source': 'with checks.checking("깊이별 콘볼루션의 역방향 계산"):\n'
+                               '    checks.check_own_work(depthwise_backward, *FORBIDDEN)\n'
                                '    rng = np.random.default_rng(1)\n'
-                               '    for N, C, H, W, K, h, stride, padding in [(2, 3, 7, 7, 4, 3, '
-                               '1, 1), (1, 2, 8, 6, 3, 3, 2, 0)]:\n'
-                               '        z, u, b, dout = random_case(rng, N, C, H, W, K, h, stride, '
+                               '    for N, C, H, W, h, stride, padding in [(2, 3, 7, 7, 3, 1, 1), '
+                               '(2, 2, 8, 6, 3, 2, 0)]:\n'
+                               '        z, u, b, dout = depthwise_case(rng, N, C, H, W, h, stride, '
                                'padding)\n'
-                               '        grads = conv2d_backward(dout, z, u, stride, padding)\n'
-                               '        checks.check_value("conv2d_backward가 돌려주는 값 (dz, du, db)의 '
-                               '개수", len(grads), 3)\n'
-                               '        mistakes = conv_grad_mistakes(z, u, b, dout, stride, '
+                               '        grads = depthwise_backward(dout, z, u, stride, padding)\n'
+                               '        checks.check_value("depthwise_backward가 돌려주는 값 (dz, du, '
+                               'db)의 개수", len(grads), 3)\n'
+                               '        mistakes = depthwise_grad_mistakes(z, u, b, dout, stride, '
                                'padding)\n'
                                '        for name, got, expected in zip(("dz", "du", "db"), grads,\n'
-                               '                                       torch_conv(z, u, b, dout, '
-                               'stride, padding)[1:], strict=True):\n'
+                               '                                       torch_depthwise(z, u, b, '
+                               'dout, stride, padding)[1:],\n'
+                               '                                       strict=True):\n'
                                '            checks.check_gradient(f"{name} (보폭 {stride}, 덧대기 '
                                '{padding})", got, expected,\n'
                                '                                  tol=1e-8, '
-                               'mistakes=mistakes[name], hint=CONV_GRAD_HINTS[name])',
-                     'title': '문제 2. 콘볼루션의 역방향 계산'},
-                    {'grade_id': 'maxpool_answer',
-                     'kind': 'answer',
-                     'names': ['maxpool_backward', 'maxpool_forward'],
+                               'mistakes=mistakes[name],\n'
+                               '                                  hint=DEPTHWISE_GRAD_HINTS[name])',
+                     'title': '문제 2. 깊이별 콘볼루션의 역방향 계산'},
+                    {'grade_id': 'correlate',
+                     'kind': 'setup',
                      'points': 0,
-                     'title': '문제 3. 최대 풀링의 전방 계산과 역방향 계산'},
-                    {'grade_id': 'maxpool_check',
+                     'source': 'def correlate(z, u):\n'
+                               '    """보폭 1, 덧대기 없는 콘볼루션(교차 상관).\n'
+                               '\n'
+                               '    z (N, C, H, W), u (K, C, h, w) → (N, K, H − h + 1, W − w + '
+                               '1).\n'
+                               '    """\n'
+                               '    N, C, H, W = z.shape\n'
+                               '    K, C_u, h, w = u.shape\n'
+                               '    if C_u != C:\n'
+                               '        raise ValueError(f"z의 채널은 {C}개인데 커널 u {u.shape}의 채널(1번 축)은 '
+                               '{C_u}개입니다: "\n'
+                               '                         "u는 (출력 채널, 입력 채널, h, w) 모양이어야 합니다")\n'
+                               '    s = np.zeros((N, K, H - h + 1, W - w + 1))\n'
+                               '    for y in range(h):\n'
+                               '        for x in range(w):\n'
+                               '            field = z[:, :, y:y + H - h + 1, x:x + W - w + 1]\n'
+                               '            s += np.einsum("nchw,kc->nkhw", field, u[:, :, y, x])\n'
+                               '    return s',
+                     'title': '문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: 완전 콘볼루션으로'},
+                    {'grade_id': 'input_grad_answer',
+                     'kind': 'answer',
+                     'names': ['conv_input_grad', 'dilate'],
+                     'points': 0,
+                     'title': '문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: 완전 콘볼루션으로'},
+                    {'grade_id': 'input_grad_check',
                      'kind': 'check',
                      'points': 3,
-                     'source': 'with checks.checking("최대 풀링의 전방·역방향 계산"):\n'
-                               '    checks.check_own_work(maxpool_forward, *FORBIDDEN)\n'
-                               '    checks.check_own_work(maxpool_backward, *FORBIDDEN)\n'
-                               '    rng = np.random.default_rng(2)\n'
-                               '    for shape, h, stride in [((2, 3, 6, 6), 2, 2), ((1, 2, 7, 7), '
-                               '3, 2), ((2, 1, 5, 6), 2, 1)]:\n'
-                               '        z = rng.normal(size=shape)\n'
-                               '        dout = rng.normal(size=(*shape[:2], (shape[2] - h) // '
-                               'stride + 1,\n'
-                               '                                (shape[3] - h) // stride + 1))\n'
-                               '        expected_s, expected_dz = torch_maxpool(z, dout, h, '
-                               'stride)\n'
-                               '        mistakes = maxpool_mistakes(z, dout, h, stride)\n'
-                               '        case = f"z {shape}, 창 {h}×{h}, 보폭 {stride}"\n'
-                               '        checks.check_close(f"풀링 출력 ({case})", maxpool_forward(z, '
-                               'h, stride), expected_s,\n'
-                               '                           mistakes=mistakes["s"])\n'
+                     'source': 'def input_grad_mistakes(z, u, b, dout, stride, padding):\n'
+                               '    """conv_input_grad의 흔한 실수와 그 결과 (PyTorch의 전치 콘볼루션으로 계산)."""\n'
+                               '    H, W = z.shape[2:]\n'
+                               '    dz = torch_conv(z, u, b, dout, stride, padding)[1]\n'
+                               '    extra = [(n + 2 * padding - u.shape[2]) % stride for n in (H, '
+                               'W)]\n'
+                               '    dout_t, u_t = torch.tensor(dout), torch.tensor(u)\n'
+                               '    mistakes = [\n'
+                               '        ("커널을 뒤집지 않았습니다: 완전 콘볼루션에는 상하좌우로 뒤집은 커널 "\n'
+                               '         "u[:, :, ::-1, ::-1]을 씁니다.",\n'
+                               '         F.conv_transpose2d(dout_t, u_t.flip(2, 3), stride=stride, '
+                               'padding=padding,\n'
+                               '                            output_padding=extra).numpy()),\n'
+                               '        ("덧댄 가장자리를 잘라내지 않았습니다: dz는 z와 같은 (N, C, H, W) 모양입니다.",\n'
+                               '         F.conv_transpose2d(dout_t, u_t, stride=stride, '
+                               'output_padding=extra).numpy()),\n'
+                               '        ("어느 수용장에도 들지 않는 마지막 행(열)을 빠뜨렸습니다: 그 자리의 그레이디언트는 "\n'
+                               '         "0이므로 0을 덧붙여 H + 2p행으로 만든 뒤 덧대기를 잘라내세요.",\n'
+                               '         dz[:, :, :H - extra[0] if extra[0] else H, :W - extra[1] '
+                               'if extra[1] else W]),\n'
+                               '    ]\n'
+                               '    if len(u) == u.shape[1]:\n'
+                               '        mistakes.append(("커널의 K 축과 C 축을 바꾸지 않았습니다: 출력 채널 k의 '
+                               '그레이디언트가 "\n'
+                               '                         "입력 채널 c로 가므로 (C, K, h, h) '
+                               '커널(u.transpose(1, 0, 2, 3))을 "\n'
+                               '                         "씁니다.",\n'
+                               '                         F.conv_transpose2d(dout_t, '
+                               'u_t.transpose(0, 1), stride=stride,\n'
+                               '                                            padding=padding, '
+                               'output_padding=extra).numpy()))\n'
+                               '    if stride > 1:\n'
+                               '        undilated = F.conv_transpose2d(dout_t, u_t).numpy()  # '
+                               '팽창하지 않은 완전 콘볼루션\n'
+                               '        rows, cols = (min(n + 2 * padding, m) for n, m in zip((H, '
+                               'W), undilated.shape[2:],\n'
+                               '                                                               '
+                               'strict=True))\n'
+                               '        padded = np.zeros((*dz.shape[:2], H + 2 * padding, W + 2 * '
+                               'padding))\n'
+                               '        padded[:, :, :rows, :cols] = undilated[:, :, :rows, '
+                               ':cols]\n'
+                               '        mistakes.append(("dout을 팽창하지 않았습니다: 보폭이 s이면 dout의 값 사이에 0을 '
+                               '"\n'
+                               '                         "s − 1개씩 넣은 뒤 완전 콘볼루션을 합니다(dilate).",\n'
+                               '                         padded[:, :, padding:padding + H, '
+                               'padding:padding + W]))\n'
+                               '    return mistakes\n'
+                               '\n'
+                               '\n'
+                               'DILATE_HINT = ("dilate는 값 사이에만 0을 stride − 1개씩 넣습니다: 마지막 값 뒤에는 0이 '
+                               '없으므로 "\n'
+                               '               "크기는 (H\' − 1)·stride + 1입니다.")\n'
+                               '\n'
+                               'with checks.checking("완전 콘볼루션으로 구한 입력 그레이디언트"):\n'
+                               '    checks.check_own_work(dilate, *FORBIDDEN)\n'
+                               '    checks.check_own_work(conv_input_grad, *FORBIDDEN)\n'
+                               '    small = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)\n'
+                               '    checks.check_close("dilate([[1, 2], [3, 4]], 2)", '
+                               'dilate(small, 2)[0, 0],\n'
+                               '                       np.array([[1, 0, 2], [0, 0, 0], [3, 0, '
+                               '4]]),\n'
+                               '                       mistakes=[(DILATE_HINT, np.array([[1, 0, 2, '
+                               '0], [0, 0, 0, 0], [3, 0, 4, 0],\n'
+                               '                                                         [0, 0, 0, '
+                               '0]]))])\n'
+                               '    checks.check_close("dilate([[1, 2], [3, 4]], 1)", '
+                               'dilate(small, 1)[0, 0], small[0, 0])\n'
+                               '    rng = np.random.default_rng(3)\n'
+                               '    for N, C, H, W, K, h, stride, padding in [(2, 3, 7, 7, 3, 3, '
+                               '1, 1), (1, 2, 7, 7, 4, 3, 2, 1),\n'
+                               '                                               (2, 3, 8, 9, 2, 3, '
+                               '2, 0)]:\n'
+                               '        z, u, b, dout = random_case(rng, N, C, H, W, K, h, stride, '
+                               'padding)\n'
+                               '        case = f"z {z.shape}, u {u.shape}, 보폭 {stride}, 덧대기 '
+                               '{padding}"\n'
                                '        checks.check_gradient(f"dz ({case})", '
-                               'maxpool_backward(dout, z, h, stride), expected_dz,\n'
-                               '                              tol=1e-10, mistakes=mistakes["dz"], '
-                               'hint=MAXPOOL_GRAD_HINT)',
-                     'title': '문제 3. 최대 풀링의 전방 계산과 역방향 계산'}],
+                               'conv_input_grad(dout, u, stride, padding, (H, W)),\n'
+                               '                              torch_conv(z, u, b, dout, stride, '
+                               'padding)[1], tol=1e-8,\n'
+                               '                              mistakes=input_grad_mistakes(z, u, '
+                               'b, dout, stride, padding))',
+                     'title': '문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: 완전 콘볼루션으로'}],
  'lab3_lenet5': [{'grade_id': 'setup',
                   'kind': 'setup',
                   'points': 0,
@@ -505,16 +620,25 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                   'kind': 'answer',
                   'names': ['LeNet5'],
                   'points': 0,
-                  'title': '문제 1. LeNet-5 만들기'},
+                  'title': '문제 1. 입력의 크기와 채널을 받는 LeNet-5'},
                  {'grade_id': 'lenet_shapes',
                   'kind': 'setup',
                   'points': 0,
                   'source': 'POOLS = (nn.MaxPool2d, nn.AvgPool2d)\n'
-                            'NOTE_LAYERS = [("콘볼루션 1", nn.Conv2d, (6, 28, 28)), ("풀링 1", POOLS, '
-                            '(6, 14, 14)),\n'
-                            '               ("콘볼루션 2", nn.Conv2d, (16, 10, 10)), ("풀링 2", POOLS, '
-                            '(16, 5, 5)),\n'
-                            '               ("콘볼루션 3", nn.Conv2d, (120, 1, 1))]\n'
+                            '\n'
+                            '\n'
+                            'def note_layers(size):\n'
+                            '    """size×size 입력에서 표의 다섯 층: [(이름, 종류, 출력 모양)]."""\n'
+                            '    c1 = size\n'
+                            '    s2 = (c1 - 2) // 2 + 1\n'
+                            '    c3 = s2 - 4\n'
+                            '    s4 = (c3 - 2) // 2 + 1\n'
+                            '    c5 = s4 - 4\n'
+                            '    return [("콘볼루션 1", nn.Conv2d, (6, c1, c1)), ("풀링 1", POOLS, (6, '
+                            's2, s2)),\n'
+                            '            ("콘볼루션 2", nn.Conv2d, (16, c3, c3)), ("풀링 2", POOLS, (16, '
+                            's4, s4)),\n'
+                            '            ("콘볼루션 3", nn.Conv2d, (120, c5, c5))]\n'
                             '\n'
                             '\n'
                             'def explain_layer(name, kind, want, layer, got):\n'
@@ -538,15 +662,25 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                             '    try:\n'
                             '        return net(x)\n'
                             '    except RuntimeError as err:\n'
-                            '        for expected, actual in zip(NOTE_LAYERS, seen, '
-                            'strict=False):  # 멈춘 곳까지만\n'
+                            '        if "channels" in str(err) and not seen:\n'
+                            '            raise checks.CheckError(f"net(x)를 계산하다가 멈췄습니다 ({err}). '
+                            '입력은 채널이 "\n'
+                            '                                    f"{x.shape[1]}개입니다: 첫 콘볼루션층의 입력 '
+                            '채널을 "\n'
+                            '                                    f"in_channels로 "\n'
+                            '                                    "두세요.") from None\n'
+                            '        for expected, actual in zip(note_layers(x.shape[-1]), seen, '
+                            'strict=False):  # 멈춘 곳까지\n'
                             '            explain_layer(*expected, *actual)\n'
-                            '        raise checks.CheckError(f"net(x)를 계산하다가 멈췄습니다 ({err}). 콘볼루션 '
-                            '3의 "\n'
-                            '                                "120×1×1 특징 맵을 nn.Flatten()으로 120개 '
-                            '값으로 펴서 "\n'
-                            '                                "nn.Linear(120, 84)에 넣었는지 확인하세요.") '
-                            'from None\n'
+                            '        m = note_layers(x.shape[-1])[-1][2][-1]\n'
+                            '        raise checks.CheckError(f"net(x)를 계산하다가 멈췄습니다 ({err}). '
+                            '{x.shape[-1]}×"\n'
+                            '                                f"{x.shape[-1]} 입력에서 콘볼루션 3의 출력은 '
+                            '120×{m}×{m}이므로, "\n'
+                            '                                f"nn.Flatten()으로 편 {120 * m * m}개 값을 '
+                            '첫 완전연결층이 받아야 "\n'
+                            '                                "합니다(120·m·m, m은 size로 계산).") from '
+                            'None\n'
                             '    finally:\n'
                             '        for hook in hooks:\n'
                             '            hook.remove()\n'
@@ -576,97 +710,218 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                             '         run(fc_relu=False)),\n'
                             '        ("출력에 softmax를 적용했습니다: softmax 전의 점수를 돌려주세요(cross_entropy가 "\n'
                             '         "softmax를 함께 계산합니다).", torch.softmax(expected, dim=1)),\n'
-                            '    ]',
-                  'title': '문제 1. LeNet-5 만들기'},
+                            '    ]\n'
+                            '\n'
+                            '\n'
+                            'def check_lenet(n_classes, in_channels, size, batch=2):\n'
+                            '    """LeNet5(n_classes, in_channels, size)의 모양과 값을 확인하고 그 신경망을 '
+                            '돌려준다."""\n'
+                            '    net = LeNet5(n_classes=n_classes, in_channels=in_channels, '
+                            'size=size)\n'
+                            '    x = torch.rand(batch, in_channels, size, size) * 4 - 2\n'
+                            '    case = f"LeNet5(n_classes={n_classes}, in_channels={in_channels}, '
+                            'size={size})"\n'
+                            '    checks.check_shape(f"{case}의 출력 (미니배치 {batch}장)", '
+                            'forward_explained(net, x),\n'
+                            '                       (batch, n_classes))\n'
+                            '    layers = note_layers(size)\n'
+                            '    checks.check_value(f"{case}의 콘볼루션층 출력 모양", '
+                            'checks.module_outputs(net, x, nn.Conv2d),\n'
+                            '                       [layers[0][2], layers[2][2], layers[4][2]])\n'
+                            '    checks.check_value(f"{case}의 풀링층 출력 모양", '
+                            'checks.module_outputs(net, x, POOLS),\n'
+                            '                       [layers[1][2], layers[3][2]])\n'
+                            '    expected, mistakes = lenet_reference(net, x)\n'
+                            '    checks.check_close(f"{case}(x) (콘볼루션 → ReLU → 풀링, 은닉층 ReLU로 계산한 '
+                            '값과 비교)",\n'
+                            '                       net(x).detach(), expected, atol=1e-5, '
+                            'mistakes=mistakes)\n'
+                            '    return net',
+                  'title': '문제 1. 입력의 크기와 채널을 받는 LeNet-5'},
                  {'grade_id': 'lenet_check',
                   'kind': 'check',
                   'points': 3,
                   'source': 'with checks.checking("LeNet-5의 구조") as check:\n'
                             '    checks.check_own_work(LeNet5, "dlbasics")\n'
                             '    torch.manual_seed(0)\n'
-                            '    net = LeNet5()\n'
-                            '    x = torch.rand(2, 1, 28, 28)\n'
-                            '    checks.check_shape("net(x)의 출력 (미니배치 2장)", forward_explained(net, '
-                            'x), (2, 10))\n'
-                            '    checks.check_value("콘볼루션층의 출력 모양", checks.module_outputs(net, x, '
-                            'nn.Conv2d),\n'
-                            '                       [(6, 28, 28), (16, 10, 10), (120, 1, 1)])\n'
-                            '    checks.check_value("풀링층의 출력 모양", checks.module_outputs(net, x, '
-                            'POOLS),\n'
-                            '                       [(6, 14, 14), (16, 5, 5)])\n'
-                            '    checks.check_value("매개변수 개수", dlbasics.count_parameters(net), '
-                            '61706)\n'
-                            '    expected, mistakes = lenet_reference(net, x)\n'
-                            '    checks.check_close("net(x) (콘볼루션 → ReLU → 풀링, 은닉층 ReLU로 계산한 값과 '
-                            '비교)",\n'
-                            '                       net(x).detach(), expected, atol=1e-6, '
-                            'mistakes=mistakes)\n'
-                            '    checks.check_shape("LeNet5(n_classes=5)의 출력", '
-                            'LeNet5(n_classes=5)(x), (2, 5))\n'
-                            '    check.show("매개변수", f"{dlbasics.count_parameters(net):,}개")',
-                  'title': '문제 1. LeNet-5 만들기'},
+                            '    net = check_lenet(n_classes=10, in_channels=1, size=28)\n'
+                            '    checks.check_value("LeNet5()의 매개변수 개수", '
+                            'dlbasics.count_parameters(net), 61706)\n'
+                            '    color = check_lenet(n_classes=5, in_channels=3, size=32)\n'
+                            '    checks.check_value("LeNet5(n_classes=5, in_channels=3, size=32)의 '
+                            '매개변수 개수",\n'
+                            '                       dlbasics.count_parameters(color), 91821)\n'
+                            '    check.show("매개변수", f"{dlbasics.count_parameters(net):,}개 (28×28 '
+                            '명암), "\n'
+                            '                        f"{dlbasics.count_parameters(color):,}개 '
+                            '(32×32 컬러)")',
+                  'title': '문제 1. 입력의 크기와 채널을 받는 LeNet-5'},
                  {'grade_id': 'train_step_answer',
                   'kind': 'answer',
                   'names': ['train_step'],
                   'points': 0,
-                  'title': '문제 2. 미니배치 한 번의 학습 단계'},
-                 {'grade_id': 'train_step_check',
-                  'kind': 'check',
-                  'points': 3,
-                  'source': 'def reference_sgd(net, X, y, lr, steps):\n'
-                            '    """경사 하강 steps번을 autograd로 직접 계산: (갱신 전 손실 목록, 갱신된 신경망)."""\n'
+                  'title': '문제 2. 그레이디언트 누적: 미니배치를 조각으로 나누어 한 번 갱신하기'},
+                 {'grade_id': 'train_step_helpers',
+                  'kind': 'setup',
+                  'points': 0,
+                  'source': 'def reference_sgd(net, X, y, lr, steps, optimizer=torch.optim.SGD):\n'
+                            '    """미니배치 전체의 평균 손실로 steps번 갱신: (갱신 전 손실 목록, 갱신된 신경망)."""\n'
                             '    net, losses = copy.deepcopy(net), []\n'
+                            '    opt = optimizer(net.parameters(), lr=lr)\n'
                             '    for _ in range(steps):\n'
                             '        loss = nn.functional.cross_entropy(net(X), y)\n'
                             '        grads = torch.autograd.grad(loss, list(net.parameters()))\n'
-                            '        with torch.no_grad():\n'
-                            '            for p, g in zip(net.parameters(), grads, strict=True):\n'
-                            '                p -= lr * g\n'
+                            '        for p, g in zip(net.parameters(), grads, strict=True):\n'
+                            '            p.grad = g\n'
+                            '        opt.step()\n'
                             '        losses.append(loss.item())\n'
                             '    return losses, net\n'
                             '\n'
                             '\n'
-                            'with checks.checking("학습 단계 (손실과 경사 하강)"):\n'
+                            'def spy(net, optimizer):\n'
+                            '    """train_step이 부르는 것을 차례로 적을 목록.\n'
+                            '\n'
+                            '    ("forward", 조각 크기), "backward", "zero_grad", "step".\n'
+                            '    """\n'
+                            '    events = []\n'
+                            '\n'
+                            '    def recorded(name, method):\n'
+                            '        def call(*args, **kwargs):\n'
+                            '            events.append(name)\n'
+                            '            return method(*args, **kwargs)\n'
+                            '        return call\n'
+                            '\n'
+                            '    optimizer.zero_grad = recorded("zero_grad", optimizer.zero_grad)\n'
+                            '    net.zero_grad = recorded("zero_grad", net.zero_grad)\n'
+                            '    optimizer.step = recorded("step", optimizer.step)\n'
+                            '    next(net.parameters()).register_hook(lambda grad: '
+                            'events.append("backward"))\n'
+                            '    net.register_forward_hook(\n'
+                            '        lambda module, inputs, out: events.append(("forward", '
+                            'len(inputs[0]))))\n'
+                            '    return events\n'
+                            '\n'
+                            '\n'
+                            'def check_order(events, t, chunks):\n'
+                            '    """train_step 한 번이 부른 순서가 그레이디언트 누적의 순서인지."""\n'
+                            '    sizes = [e[1] for e in events if isinstance(e, tuple)]\n'
+                            '    backward = [i for i, e in enumerate(events) if e == "backward"]\n'
+                            '    zero = [i for i, e in enumerate(events) if e == "zero_grad"]\n'
+                            '    steps = [i for i, e in enumerate(events) if e == "step"]\n'
+                            '    checks.check_true(len(sizes) == chunks and max(sizes, default=0) '
+                            '<= -(-t // chunks),\n'
+                            '                      f"미니배치 {t}개를 조각 {chunks}개로 나누지 않았습니다(전방 계산의 입력 '
+                            '"\n'
+                            '                      f"크기: "\n'
+                            '                      f"{sizes}): X.tensor_split(chunks)로 나누어 조각마다 '
+                            'net을 부르세요.")\n'
+                            '    checks.check_true(len(backward) == chunks, f"backward를 '
+                            '{len(backward)}번 불렀습니다: 조각마다 "\n'
+                            '                      f"한 번씩, 모두 {chunks}번 불러 그레이디언트를 쌓으세요.")\n'
+                            '    checks.check_true(len(steps) == 1, f"optimizer.step()을 '
+                            '{len(steps)}번 불렀습니다: 갱신은 "\n'
+                            '                                       f"조각을 "\n'
+                            '                      "모두 계산한 뒤 한 번만 합니다.")\n'
+                            '    checks.check_true(zero, "zero_grad를 부르지 않았습니다: 지우지 않으면 이전 단계의 "\n'
+                            '                            "그레이디언트가 "\n'
+                            '                      "쌓입니다. 첫 조각 전에 optimizer.zero_grad()를 부르세요.")\n'
+                            '    checks.check_true(not any(backward[0] < i < backward[-1] for i in '
+                            'zero),\n'
+                            '                      "조각 사이에 zero_grad를 불렀습니다: 앞 조각의 그레이디언트가 지워집니다. '
+                            '"\n'
+                            '                      "zero_grad는 첫 조각 전에 한 번 부르세요.")\n'
+                            '    checks.check_true(not any(backward[-1] < i < steps[0] for i in '
+                            'zero),\n'
+                            '                      "zero_grad를 backward 뒤에 불러 그레이디언트가 지워졌습니다: "\n'
+                            '                      "zero_grad → (조각마다) backward → step 순서로 '
+                            '부르세요.")\n'
+                            '\n'
+                            '\n'
+                            'def chunk_mistakes(net, X, y, lr, chunks):\n'
+                            '    """조각의 손실을 잘못 맞춘 갱신: {"change": [(설명, [매개변수마다의 변화])], "loss": '
+                            '[...]}."""\n'
+                            '    params = list(net.parameters())\n'
+                            '    parts = list(zip(X.tensor_split(chunks), y.tensor_split(chunks), '
+                            'strict=True))\n'
+                            '    losses = [nn.functional.cross_entropy(net(Xc), yc) for Xc, yc in '
+                            'parts]\n'
+                            '    grads = [torch.autograd.grad(loss, params) for loss in losses]\n'
+                            '    summed = [sum(g[i] for g in grads) for i in range(len(params))]\n'
+                            '    return {\n'
+                            '        "change": [("조각마다의 평균 손실을 그대로 더했습니다: 그레이디언트가 조각 수만큼 "\n'
+                            '                    "커집니다.",\n'
+                            '                    [-lr * g for g in summed]),\n'
+                            '                   ("조각의 평균 손실에 1/chunks를 곱했습니다: 조각의 크기가 서로 다르면 미니배치 '
+                            '"\n'
+                            '                    "평균과 같지 않습니다. 샘플 하나하나가 1/t의 몫을 갖도록 맞추세요.",\n'
+                            '                    [-lr * g / chunks for g in summed])],\n'
+                            '        "loss": [("마지막 조각의 손실만 돌려주었습니다: 모든 조각의 몫을 더한 미니배치 평균입니다.",\n'
+                            '                  losses[-1].item()),\n'
+                            '                 ("마지막 조각의 몫만 돌려주었습니다: 모든 조각의 몫을 더한 미니배치 평균입니다.",\n'
+                            '                  losses[-1].item() * len(parts[-1][1]) / len(X)),\n'
+                            '                 ("조각마다의 평균 손실을 더했습니다: 미니배치 평균이 되게 맞추세요.",\n'
+                            '                  sum(loss.item() for loss in losses)),\n'
+                            '                 ("조각의 평균 손실에 1/chunks를 곱했습니다: 조각의 크기가 서로 다르면 미니배치 "\n'
+                            '                  "평균과 같지 않습니다.", sum(loss.item() for loss in losses) '
+                            '/ chunks),\n'
+                            '                 ("미니배치의 손실을 평균이 아니라 합으로 계산했습니다: 샘플 수 t로 나누세요.",\n'
+                            '                  sum(loss.item() * len(yc) for loss, (_, yc) in '
+                            'zip(losses, parts, strict=True)))],\n'
+                            '    }\n'
+                            '\n'
+                            '\n'
+                            'def check_train_step(net, X, y, chunks, lr=0.5, '
+                            'optimizer=torch.optim.SGD):\n'
+                            '    """train_step을 두 번 부르고 손실과 갱신을 미니배치 전체로 계산한 값과 비교한다."""\n'
+                            '    losses, after_one = reference_sgd(net, X, y, lr, 1, optimizer)\n'
+                            '    _, after_two = reference_sgd(net, X, y, lr, 2, optimizer)\n'
+                            '    mistakes = chunk_mistakes(net, X, y, lr, chunks) if optimizer is '
+                            'torch.optim.SGD else None\n'
+                            '    opt = optimizer(net.parameters(), lr=lr)\n'
+                            '    events = spy(net, opt)\n'
+                            '    before = [p.detach().clone() for p in net.parameters()]\n'
+                            '    loss = train_step(net, X, y, opt, chunks)\n'
+                            '    check_order(events, len(X), chunks)\n'
+                            '    checks.check_true(isinstance(loss, float), "train_step은 파이썬 '
+                            'float을 돌려주어야 합니다"\n'
+                            '                      f"(loss.item()). 지금: {type(loss)}")\n'
+                            '    case = f"t={len(X)}, chunks={chunks}"\n'
+                            '    checks.check_close(f"{case}: 갱신 전의 미니배치 평균 손실", loss, losses[0], '
+                            'rtol=1e-4,\n'
+                            '                       mistakes=mistakes["loss"] if mistakes else '
+                            '())\n'
+                            '    for i, ((name, p), b, e) in enumerate(zip(net.named_parameters(), '
+                            'before,\n'
+                            '                                               '
+                            'after_one.parameters(), strict=True)):\n'
+                            '        wrong = [(text, change[i]) for text, change in '
+                            'mistakes["change"]] if mistakes else ()\n'
+                            '        checks.check_close(f"{case}: 한 번 갱신한 {name}의 변화", p.detach() '
+                            '- b,\n'
+                            '                           e.detach() - b, atol=1e-6, '
+                            'mistakes=wrong)\n'
+                            '    train_step(net, X, y, opt, chunks)\n'
+                            '    for (name, p), e in zip(net.named_parameters(), '
+                            'after_two.parameters(), strict=True):\n'
+                            '        checks.check_close(f"{case}: 두 번 갱신한 뒤의 {name}", p.detach(), '
+                            'e.detach(), atol=1e-5)',
+                  'title': '문제 2. 그레이디언트 누적: 미니배치를 조각으로 나누어 한 번 갱신하기'},
+                 {'grade_id': 'train_step_check',
+                  'kind': 'check',
+                  'points': 3,
+                  'source': 'with checks.checking("그레이디언트 누적 학습 단계"):\n'
                             '    checks.check_own_work(train_step, "dlbasics")\n'
                             '    torch.manual_seed(1)\n'
-                            '    small = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))\n'
-                            '    X, y = torch.rand(8, 1, 28, 28), torch.arange(8)\n'
-                            '    expected_losses, expected_net = reference_sgd(small, X, y, '
-                            'lr=0.5, steps=2)\n'
-                            '    optimizer = torch.optim.SGD(small.parameters(), lr=0.5)\n'
-                            '    for step in (1, 2):\n'
-                            '        before = [p.detach().clone() for p in small.parameters()]\n'
-                            '        loss = train_step(small, X, y, optimizer)\n'
-                            '        checks.check_true(isinstance(loss, float),\n'
-                            '                          "train_step은 파이썬 float을 돌려주어야 '
-                            '합니다(loss.item()). "\n'
-                            '                          f"지금: {type(loss)}")\n'
-                            '        moved = any(not torch.equal(a, p)\n'
-                            '                    for a, p in zip(before, small.parameters(), '
-                            'strict=True))\n'
-                            '        checks.check_true(moved, "train_step 뒤에도 가중치가 그대로입니다: '
-                            'optimizer.step()을 "\n'
-                            '                                 "불렀는지, zero_grad를 backward 뒤에 부르지 '
-                            '않았는지 확인하세요.")\n'
-                            '        checks.check_close(f"{step}번째 단계의 손실 (미니배치의 평균, 갱신 전)", '
-                            'loss,\n'
-                            '                           expected_losses[step - 1], rtol=1e-4,\n'
-                            '                           mistakes=[("손실을 미니배치의 합으로 계산했습니다: '
-                            'cross_entropy의 "\n'
-                            '                                      "기본값인 평균을 쓰세요.",\n'
-                            '                                      expected_losses[step - 1] * '
-                            'len(X))])\n'
-                            '    for (name, p), e in zip(small.named_parameters(), '
-                            'expected_net.parameters(), strict=True):\n'
-                            '        checks.check_close(f"두 번 갱신한 뒤의 {name} (zero_grad를 빠뜨리면 '
-                            '그레이디언트가 "\n'
-                            '                           "쌓입니다)", p.detach(), e.detach(), '
-                            'atol=1e-5)',
-                  'title': '문제 2. 미니배치 한 번의 학습 단계'},
+                            '    small = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))\n'
+                            '    X, y = torch.rand(10, 1, 4, 4), torch.arange(10) % 3\n'
+                            '    for chunks in (1, 3):\n'
+                            '        check_train_step(copy.deepcopy(small), X, y, chunks)',
+                  'title': '문제 2. 그레이디언트 누적: 미니배치를 조각으로 나누어 한 번 갱신하기'},
                  {'grade_id': 'train_loop',
                   'kind': 'setup',
                   'points': 0,
-                  'source': 'def train(net, X, y, optimizer, epochs, batch_size=32, seed=0):\n'
+                  'source': 'def train(net, X, y, optimizer, epochs, batch_size=32, chunks=1, '
+                            'seed=0):\n'
                             '    """train_step으로 epochs 에포크 학습하고 에포크마다의 평균 손실 목록을 돌려준다."""\n'
                             '    X, y = as_tensors(X, y, next(net.parameters()).device)\n'
                             '    generator = torch.Generator().manual_seed(seed)\n'
@@ -675,11 +930,11 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                             '        total = 0.0\n'
                             '        for idx in minibatches(len(X), batch_size, generator):\n'
                             '            idx = idx.to(X.device)\n'
-                            '            total += train_step(net, X[idx], y[idx], optimizer) * '
-                            'len(idx)\n'
+                            '            total += train_step(net, X[idx], y[idx], optimizer, '
+                            'chunks) * len(idx)\n'
                             '        losses.append(total / len(X))\n'
                             '    return losses',
-                  'title': '문제 2. 미니배치 한 번의 학습 단계'},
+                  'title': '문제 2. 그레이디언트 누적: 미니배치를 조각으로 나누어 한 번 갱신하기'},
                  {'grade_id': 'accuracy_check',
                   'kind': 'check',
                   'points': 3,
@@ -695,10 +950,10 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                             '1e-5):\n'
                             '            return "문제 1의 LeNet5가 아직 틀립니다."\n'
                             '        small = nn.Linear(3, 2)\n'
-                            '        X, y = torch.rand(4, 3), torch.tensor([0, 1, 1, 0])\n'
+                            '        X, y = torch.rand(5, 3), torch.tensor([0, 1, 1, 0, 1])\n'
                             '        losses, target = reference_sgd(small, X, y, 0.1, 1)\n'
                             '        train_step(small, X, y, torch.optim.SGD(small.parameters(), '
-                            'lr=0.1))\n'
+                            'lr=0.1), chunks=2)\n'
                             '        if not checks.matches(small.weight, target.weight, 1e-4, '
                             '1e-6):\n'
                             '            return "문제 2의 train_step이 아직 틀립니다."\n'
@@ -719,91 +974,135 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                             'kind': 'setup',
                             'points': 0,
                             'source': 'import matplotlib.pyplot as plt\n'
+                                      'import numpy as np\n'
                                       'import torch\n'
                                       'from torch import nn\n'
                                       '\n'
                                       'import dlbasics\n'
                                       'from dlbasics import checks',
                             'title': ''},
+                           {'grade_id': 'block_forward',
+                            'kind': 'setup',
+                            'points': 0,
+                            'source': 'def block_forward(x, u1, b1, u2, b2, residual=True):\n'
+                                      '    """완전연결 잔류 블록: x (N, d) → y (N, d)와 역방향 계산에 쓸 cache = '
+                                      '(s1, z1, s2)."""\n'
+                                      '    s1 = x @ u1.T + b1\n'
+                                      '    z1 = np.maximum(s1, 0)                      # z1 = '
+                                      'τ(s1)\n'
+                                      '    F_x = z1 @ u2.T + b2                        # F(x) = '
+                                      'τ(x u1ᵀ + b1) u2ᵀ + b2\n'
+                                      '    s2 = F_x + x if residual else F_x\n'
+                                      '    return np.maximum(s2, 0), (s1, z1, s2)      # y = τ(s2)',
+                            'title': '문제 1. 잔류 블록의 역방향 계산 (NumPy)'},
                            {'grade_id': 'block_answer',
                             'kind': 'answer',
-                            'names': ['ResidualBlock'],
+                            'names': ['block_backward'],
                             'points': 0,
-                            'title': '문제 1. 잔류 블록의 전방 계산'},
+                            'title': '문제 1. 잔류 블록의 역방향 계산 (NumPy)'},
+                           {'grade_id': 'block_hints',
+                            'kind': 'setup',
+                            'points': 0,
+                            'source': 'def torch_block(x, u1, b1, u2, b2, dout, residual=True, '
+                                      'skip_tau=(), detach_shortcut=False):\n'
+                                      '    """PyTorch의 자동 미분: (dx, du1, db1, du2, db2, ∂J/∂s2).\n'
+                                      '\n'
+                                      '    skip_tau에 든 τ("inner", "outer")는 값은 그대로 두고 미분할 때만 도함수를 '
+                                      '1로 둔다.\n'
+                                      '    detach_shortcut이면 지름길로는 그레이디언트가 가지 않는다.\n'
+                                      '    """\n'
+                                      '    x, u1, b1, u2, b2 = (torch.tensor(a, '
+                                      'requires_grad=True) for a in (x, u1, b1, u2, b2))\n'
+                                      '\n'
+                                      '    def tau(s, name):\n'
+                                      '        return s + (torch.relu(s) - s).detach() if name in '
+                                      'skip_tau else torch.relu(s)\n'
+                                      '\n'
+                                      '    s1 = x @ u1.T + b1\n'
+                                      '    F_x = tau(s1, "inner") @ u2.T + b2\n'
+                                      '    s2 = F_x + (x.detach() if detach_shortcut else x) if '
+                                      'residual else F_x\n'
+                                      '    s2.retain_grad()\n'
+                                      '    (tau(s2, "outer") * '
+                                      'torch.tensor(dout)).sum().backward()\n'
+                                      '    return tuple(a.grad.numpy() for a in (x, u1, b1, u2, '
+                                      'b2, s2))\n'
+                                      '\n'
+                                      '\n'
+                                      'NAMES = ("dx", "du1", "db1", "du2", "db2")\n'
+                                      '\n'
+                                      '\n'
+                                      'def block_mistakes(x, u1, b1, u2, b2, dout, residual):\n'
+                                      '    """{그레이디언트 이름: [(설명, 그 실수가 내는 값)]}."""\n'
+                                      '    right = torch_block(x, u1, b1, u2, b2, dout, residual)\n'
+                                      '    found = {name: [] for name in NAMES}\n'
+                                      '    for skip, text in [(("outer",), "마지막 τ의 도함수 τ\'(s2)를 '
+                                      '곱하지 않았습니다: "\n'
+                                      '                                    "∂J/∂s2 = dout ⊙ '
+                                      'τ\'(s2)입니다."),\n'
+                                      '                       (("inner",), "첫 τ의 도함수 τ\'(s1)를 곱하지 '
+                                      '않았습니다: "\n'
+                                      '                                    "∂J/∂s1 = (∂J/∂s2) u2 ⊙ '
+                                      'τ\'(s1)입니다.")]:\n'
+                                      '        wrong = torch_block(x, u1, b1, u2, b2, dout, '
+                                      'residual, skip_tau=skip)\n'
+                                      '        for name, value in zip(NAMES, wrong, '
+                                      'strict=False):\n'
+                                      '            found[name].append((text, value))\n'
+                                      '    if residual:\n'
+                                      '        found["dx"] += [\n'
+                                      '            ("지름길을 거쳐 오는 그레이디언트를 더하지 않았습니다: s2 = F(x) + '
+                                      'x이므로 dx에는 "\n'
+                                      '             "∂J/∂s2가 그대로 한 번 더 들어갑니다.",\n'
+                                      '             torch_block(x, u1, b1, u2, b2, dout, residual, '
+                                      'detach_shortcut=True)[0]),\n'
+                                      '            ("지름길로 dout을 그대로 보냈습니다: x는 τ 안에서 더해지므로 지름길의 '
+                                      '그레이디언트는 "\n'
+                                      '             "dout이 아니라 ∂J/∂s2 = dout ⊙ τ\'(s2)입니다.", '
+                                      'right[0] - right[5] + dout)]\n'
+                                      '    else:\n'
+                                      '        found["dx"].append(("평범한 블록에 지름길의 그레이디언트를 더했습니다: '
+                                      'residual=False이면 "\n'
+                                      '                            "s2 = F(x)라서 지름길이 없습니다.", '
+                                      'right[0] + right[5]))\n'
+                                      '    return found\n'
+                                      '\n'
+                                      '\n'
+                                      'def block_case(rng, N, d, m):\n'
+                                      '    """x, u1, b1, u2, b2와 dout (임의의 값)."""\n'
+                                      '    return (rng.normal(size=(N, d)), rng.normal(size=(m, '
+                                      'd)), rng.normal(size=m),\n'
+                                      '            rng.normal(size=(d, m)), rng.normal(size=d), '
+                                      'rng.normal(size=(N, d)))',
+                            'title': '문제 1. 잔류 블록의 역방향 계산 (NumPy)'},
                            {'grade_id': 'block_check',
                             'kind': 'check',
-                            'points': 2,
-                            'source': 'def identity_block(residual):\n'
-                                      '    """두 콘볼루션이 모두 항등 커널(가운데만 1, 바이어스 0)인 블록: F(x) = '
-                                      'τ(x)."""\n'
-                                      '    block = ResidualBlock(3, residual)\n'
-                                      '    with torch.no_grad():\n'
-                                      '        for conv in (block.conv1, block.conv2):\n'
-                                      '            conv.weight.zero_()\n'
-                                      '            conv.bias.zero_()\n'
-                                      '            conv.weight[:, :, 1, 1] = torch.eye(3)\n'
-                                      '    return block\n'
-                                      '\n'
-                                      '\n'
-                                      'def block_reference(block, x):\n'
-                                      '    """블록의 가중치로 식대로 계산한 y와, 흔한 실수의 y [(설명, 값)]."""\n'
-                                      '    conv1 = nn.functional.conv2d(x, block.conv1.weight, '
-                                      'block.conv1.bias, padding=1)\n'
-                                      '    F_x = nn.functional.conv2d(torch.relu(conv1), '
-                                      'block.conv2.weight, block.conv2.bias, padding=1)\n'
-                                      '    no_inner = nn.functional.conv2d(conv1, '
-                                      'block.conv2.weight, block.conv2.bias, padding=1)\n'
-                                      '    y = torch.relu(F_x + x) if block.residual else '
-                                      'torch.relu(F_x)\n'
-                                      '    mistakes = [("F(x) = τ(x∗w₁)∗w₂의 첫 τ(두 콘볼루션 사이의 ReLU)를 '
-                                      '빠뜨렸습니다.",\n'
-                                      '                 torch.relu(no_inner + x) if block.residual '
-                                      'else torch.relu(no_inner))]\n'
-                                      '    if block.residual:\n'
-                                      '        mistakes += [("지름길 연결이 없습니다: 잔류 블록은 y = τ(F(x) + '
-                                      'x)입니다.",\n'
-                                      '                      torch.relu(F_x)),\n'
-                                      '                     ("τ를 더하기 전에 적용했습니다: y = τ(F(x) + '
-                                      'x)입니다.", torch.relu(F_x) + x),\n'
-                                      '                     ("마지막 τ를 빠뜨렸습니다: y = τ(F(x) + x)입니다.", '
-                                      'F_x + x)]\n'
-                                      '    else:\n'
-                                      '        mistakes += [("평범한 블록에 지름길을 더했습니다: residual=False이면 '
-                                      'y = τ(F(x))입니다.",\n'
-                                      '                      torch.relu(F_x + x)),\n'
-                                      '                     ("마지막 τ를 빠뜨렸습니다: y = τ(F(x))입니다.", '
-                                      'F_x)]\n'
-                                      '    return y.detach(), [(text, value.detach()) for text, '
-                                      'value in mistakes]\n'
-                                      '\n'
-                                      '\n'
-                                      'with checks.checking("잔류 블록과 평범한 블록"):\n'
-                                      '    checks.check_own_work(ResidualBlock, "dlbasics")\n'
-                                      '    torch.manual_seed(0)\n'
-                                      '    x = torch.randn(2, 3, 5, 5)\n'
-                                      '    for residual in (True, False):\n'
-                                      '        name = "잔류 블록" if residual else "평범한 블록"\n'
-                                      '        block = ResidualBlock(3, residual)\n'
-                                      '        with torch.no_grad():\n'
-                                      '            y = block(x)\n'
-                                      '            checks.check_shape(f"{name}의 출력", y, (2, 3, 5, '
-                                      '5))\n'
-                                      '            expected, mistakes = block_reference(block, x)\n'
-                                      '            checks.check_close(f"임의의 가중치에서 {name}의 출력", y, '
-                                      'expected, atol=1e-6,\n'
-                                      '                               mistakes=mistakes)\n'
-                                      '            block.conv2.weight.zero_()\n'
-                                      '            block.conv2.bias.zero_()\n'
-                                      '            checks.check_close(f"F(x) = 0일 때 {name}의 출력", '
-                                      'block(x),\n'
-                                      '                               torch.relu(x) if residual '
-                                      'else torch.zeros_like(x), atol=1e-6)\n'
-                                      '            expected = torch.relu(torch.relu(x) + x) if '
-                                      'residual else torch.relu(x)\n'
-                                      '            checks.check_close(f"F(x) = τ(x)일 때 {name}의 '
-                                      '출력", identity_block(residual)(x),\n'
-                                      '                               expected, atol=1e-6)',
-                            'title': '문제 1. 잔류 블록의 전방 계산'},
+                            'points': 3,
+                            'source': 'with checks.checking("잔류 블록과 평범한 블록의 역방향 계산"):\n'
+                                      '    checks.check_own_work(block_backward, "torch", '
+                                      '"dlbasics")\n'
+                                      '    rng = np.random.default_rng(0)\n'
+                                      '    for N, d, m, residual in [(5, 4, 3, True), (5, 4, 4, '
+                                      'False)]:\n'
+                                      '        x, u1, b1, u2, b2, dout = block_case(rng, N, d, m)\n'
+                                      '        _, cache = block_forward(x, u1, b1, u2, b2, '
+                                      'residual)\n'
+                                      '        grads = block_backward(dout, x, u1, u2, cache, '
+                                      'residual)\n'
+                                      '        checks.check_value("block_backward가 돌려주는 값 (dx, '
+                                      'du1, db1, du2, db2)의 개수",\n'
+                                      '                           len(grads), 5)\n'
+                                      '        mistakes = block_mistakes(x, u1, b1, u2, b2, dout, '
+                                      'residual)\n'
+                                      '        expected = torch_block(x, u1, b1, u2, b2, dout, '
+                                      'residual)\n'
+                                      '        block = "잔류 블록" if residual else "평범한 블록"\n'
+                                      '        for name, got, want in zip(NAMES, grads, expected, '
+                                      'strict=False):\n'
+                                      '            checks.check_gradient(f"{block}의 {name}", got, '
+                                      'want, tol=1e-8,\n'
+                                      '                                  mistakes=mistakes[name])',
+                            'title': '문제 1. 잔류 블록의 역방향 계산 (NumPy)'},
                            {'grade_id': 'block_params_answer',
                             'kind': 'answer',
                             'names': ['block_params'],
@@ -833,49 +1132,11 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '+ c)])\n'
                                       '        check.show(f"block_params({c})", block_params(c))',
                             'title': '문제 2. 잔류 블록의 매개변수 개수'},
-                           {'grade_id': 'inception_answer',
-                            'kind': 'answer',
-                            'names': ['Inception', 'conv_relu'],
-                            'points': 0,
-                            'title': '문제 3. 인셉션 모듈의 전방 계산'},
-                           {'grade_id': 'inception_check',
-                            'kind': 'check',
-                            'points': 2,
-                            'source': 'with checks.checking("인셉션 모듈") as check:\n'
-                                      '    checks.check_own_work(Inception, "dlbasics")\n'
-                                      '    torch.manual_seed(0)\n'
-                                      '    inception_3a = Inception(192, 64, 96, 128, 16, 32, 32)\n'
-                                      '    x = torch.rand(1, 192, 28, 28)\n'
-                                      '    with torch.no_grad():\n'
-                                      '        out = inception_3a(x)\n'
-                                      '        checks.check_shape("인셉션 (3a)의 출력", out, (1, 256, '
-                                      '28, 28))\n'
-                                      '        branches = [("1×1 갈래", inception_3a.branch1(x)), '
-                                      '("3×3 갈래", inception_3a.branch3(x)),\n'
-                                      '                    ("5×5 갈래", inception_3a.branch5(x)),\n'
-                                      '                    ("풀링 갈래", '
-                                      'inception_3a.branch_pool(x))]\n'
-                                      '        start = 0\n'
-                                      '        for name, branch in branches:\n'
-                                      '            end = start + branch.shape[1]\n'
-                                      '            found = [k for k in range(out.shape[1] - '
-                                      'branch.shape[1] + 1)\n'
-                                      '                     if checks.matches(out[:, k:k + '
-                                      'branch.shape[1]], branch)]\n'
-                                      '            hint = (f"{name}의 출력이 채널 {found[0]}부터 있습니다: 네 '
-                                      '갈래를 1×1, 3×3, 5×5, "\n'
-                                      '                    "풀링의 순서로 이어 붙이세요." if found else "")\n'
-                                      '            checks.check_close(f"출력의 채널 {start}~{end - 1} '
-                                      '({name})", out[:, start:end], branch,\n'
-                                      '                               hint=hint)\n'
-                                      '            start = end\n'
-                                      '    check.show("출력", tuple(out.shape[1:]))',
-                            'title': '문제 3. 인셉션 모듈의 전방 계산'},
                            {'grade_id': 'inception_params_answer',
                             'kind': 'answer',
                             'names': ['conv_params', 'inception_params', 'naive_inception_params'],
                             'points': 0,
-                            'title': '문제 4. 1×1 콘볼루션이 아끼는 매개변수'},
+                            'title': '문제 3. 1×1 콘볼루션이 아끼는 매개변수'},
                            {'grade_id': 'inception_params_check',
                             'kind': 'check',
                             'points': 2,
@@ -913,12 +1174,34 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '                       naive_inception_params(192, 64, 128, '
                                       '32), 387296)\n'
                                       '    check.show("(3a)", f"{inception_params(*args):,}개")',
-                            'title': '문제 4. 1×1 콘볼루션이 아끼는 매개변수'},
+                            'title': '문제 3. 1×1 콘볼루션이 아끼는 매개변수'},
+                           {'grade_id': 'residual_block',
+                            'kind': 'setup',
+                            'points': 0,
+                            'source': 'class ResidualBlock(nn.Module):\n'
+                                      '    """노트의 잔류 블록(그림 4-28): y = τ(F(x) + x) '
+                                      '(residual=False이면 y = τ(F(x))),\n'
+                                      '    F(x) = τ(x∗w₁)∗w₂, 두 콘볼루션은 3×3, 덧대기 1. 입력과 출력 모두 (N, '
+                                      'channels, H, W)."""\n'
+                                      '\n'
+                                      '    def __init__(self, channels, residual=True):\n'
+                                      '        super().__init__()\n'
+                                      '        self.conv1 = nn.Conv2d(channels, channels, '
+                                      'kernel_size=3, padding=1)  # w1\n'
+                                      '        self.conv2 = nn.Conv2d(channels, channels, '
+                                      'kernel_size=3, padding=1)  # w2\n'
+                                      '        self.residual = residual\n'
+                                      '\n'
+                                      '    def forward(self, x):\n'
+                                      '        F_x = self.conv2(torch.relu(self.conv1(x)))\n'
+                                      '        return torch.relu(F_x + x) if self.residual else '
+                                      'torch.relu(F_x)',
+                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
                            {'grade_id': 'make_net_answer',
                             'kind': 'answer',
                             'names': ['make_net'],
                             'points': 0,
-                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
+                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
                            {'grade_id': 'make_net_check',
                             'kind': 'check',
                             'points': 2,
@@ -968,7 +1251,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '                               '
                                       'dlbasics.count_parameters(net), 15690)\n'
                                       '    check.show("매개변수", "15,690개")',
-                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
+                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
                            {'grade_id': 'train_pair',
                             'kind': 'setup',
                             'points': 0,
@@ -987,7 +1270,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '                                           batch_size=32, '
                                       'progress=False)\n'
                                       '    return histories, nets',
-                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
+                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
                            {'grade_id': 'degradation_check',
                             'kind': 'check',
                             'points': 2,
@@ -1003,10 +1286,10 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '확인하세요.")\n'
                                       '    checks.check_true(residual_loss < 1.2,\n'
                                       '                      f"잔류 신경망의 마지막 손실이 '
-                                      '{residual_loss:.3f}로 1.2보다 큽니다: 문제 1의 "\n'
-                                      '                      "지름길 연결(F(x) + x)과 문제 5의 make_net을 '
-                                      '확인하세요.")',
-                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'}],
+                                      '{residual_loss:.3f}로 1.2보다 큽니다: 문제 4의 "\n'
+                                      '                      "make_net이 블록을 ResidualBlock(width, '
+                                      'residual)로 만드는지 확인하세요.")',
+                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'}],
  'lab5_home_test': [{'grade_id': 'setup',
                      'kind': 'setup',
                      'points': 0,
@@ -1289,24 +1572,49 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                      'kind': 'answer',
                      'names': ['augmentation_factor'],
                      'points': 0,
-                     'title': '문제 9. 데이터 확대: 노트의 2048배'},
+                     'title': '문제 9. 데이터 확대: 노트의 2048배와 세는 약속'},
                     {'grade_id': 'augmentation_check',
                      'kind': 'check',
                      'points': 2,
-                     'source': 'with checks.checking("데이터 확대의 가짓수"):\n'
+                     'source': 'def augmentation_mistakes(image_hw, crop_hw, flip, step):\n'
+                               '    """조각 수를 셀 때의 흔한 실수와 그 값 [(설명, 값)]."""\n'
+                               '    (H, W), (h, w) = image_hw, crop_hw\n'
+                               '    rows, cols = (H - h) // step + 1, (W - w) // step + 1\n'
+                               '    twice = 2 if flip else 1\n'
+                               '    return [("마지막 자리를 빼고 세었습니다: 노트와 논문의 2048 = (256 − 224)² × 2의 '
+                               '셈입니다. "\n'
+                               '             "이 문제의 약속은 조각이 영상 안에 들어가는 자리를 모두 세는 것이라, 한 축에 "\n'
+                               '             "⌊(H − h)/step⌋ + 1곳입니다(문제 1의 식).",\n'
+                               '             ((H - h) // step) * ((W - w) // step) * twice),\n'
+                               '            ("가로와 세로를 같은 수로 세었습니다: 세로는 H와 h로, 가로는 W와 w로 따로 세어 "\n'
+                               '             "곱하세요.",\n'
+                               '             rows * rows * twice),\n'
+                               '            ("step을 반영하지 않았습니다: 조각은 step칸마다 놓입니다(문제 1의 식의 보폭).",\n'
+                               '             (H - h + 1) * (W - w + 1) * twice),\n'
+                               '            ("반전을 세지 않았습니다: flip이면 조각마다 좌우를 뒤집은 것까지 두 배입니다.",\n'
+                               '             rows * cols),\n'
+                               '            ("flip이 False인데도 두 배로 세었습니다.", rows * cols * 2)]\n'
+                               '\n'
+                               '\n'
+                               'with checks.checking("데이터 확대의 가짓수"):\n'
                                '    checks.check_own_work(augmentation_factor, "torch", '
                                '"dlbasics")\n'
-                               '    hint = ("2048 = (256 − 224)² × 2는 노트와 논문의 셈입니다. 224 창을 놓을 수 있는 '
-                               '위치는 "\n'
-                               '            "한 축에 0, 1, …, 32의 33곳입니다(문제 1의 식).")\n'
                                '    with references("conv_output_size"):\n'
-                               '        checks.check_value("augmentation_factor(256, 224)", '
-                               'augmentation_factor(256, 224), 2178,\n'
-                               '                           mistakes=[(hint, 2048)])\n'
-                               '        checks.check_value("augmentation_factor(256, 224, '
-                               'flip=False)",\n'
-                               '                           augmentation_factor(256, 224, '
-                               'flip=False), 1089)\n'
-                               '        checks.check_value("augmentation_factor(28, 24)", '
-                               'augmentation_factor(28, 24), 50)',
-                     'title': '문제 9. 데이터 확대: 노트의 2048배'}]}
+                               '        for image_hw, crop_hw, flip, step, expected in [\n'
+                               '                ((256, 256), (224, 224), True, 1, 2178), ((256, '
+                               '256), (224, 224), False, 1, 1089),\n'
+                               '                ((256, 341), (224, 224), True, 1, 7788), ((256, '
+                               '256), (224, 224), True, 8, 50),\n'
+                               '                ((28, 28), (24, 24), True, 1, 50)]:\n'
+                               '            checks.check_value(f"augmentation_factor({image_hw}, '
+                               '{crop_hw}, flip={flip}, "\n'
+                               '                               f"step={step})",\n'
+                               '                               augmentation_factor(image_hw, '
+                               'crop_hw, flip=flip, step=step),\n'
+                               '                               expected,\n'
+                               '                               mistakes=[(text, value) for text, '
+                               'value in\n'
+                               '                                         '
+                               'augmentation_mistakes(image_hw, crop_hw, flip, step)\n'
+                               '                                         if value != expected])',
+                     'title': '문제 9. 데이터 확대: 노트의 2048배와 세는 약속'}]}
