@@ -55,11 +55,17 @@ def by_id(result):
 
 def test_every_solution_gets_full_marks(solution_results):
     for result in solution_results:
-        failed = {q.id: q.message for q in result.questions if not q.passed}
+        failed = {q.id: q.message for q in result.questions if not q.passed and not q.manual}
         assert result.error is None and not failed, f"{result.notebook}: {failed}"
         assert result.score == result.max_score > 0
         assert len(result.questions) >= 3
         assert result.warnings == [], "the provided cells are never flagged"
+        # The written answer is shown as graded by hand, with the solution's model answer.
+        manual = [q for q in result.questions if q.manual]
+        assert manual and all(q.passed is None and q.points == 0 for q in manual)
+        assert all("수동 채점: 강사가 답을 읽고" in q.message and "모범 답안" in q.answer
+                   for q in manual)
+        assert result.manual_max_score == sum(q.max_points for q in manual) > 0
 
 
 def test_every_untouched_lab_gets_zero_with_a_not_implemented_message(lab_results):
@@ -68,7 +74,10 @@ def test_every_untouched_lab_gets_zero_with_a_not_implemented_message(lab_result
         assert result.score == 0 and result.max_score > 0
         for q in result.questions:
             assert not q.passed and q.points == 0
-            assert "NotImplementedError" in q.message, f"{result.notebook} {q.id}: {q.message}"
+            if q.manual:
+                assert q.answer == "" and "수동 채점: 답이 비어 있습니다" in q.message
+            else:
+                assert "NotImplementedError" in q.message, f"{result.notebook} {q.id}: {q.message}"
 
 
 # Submissions built from lab 5: its solution, with answer or check cells changed.
@@ -166,14 +175,15 @@ def test_an_endless_loop_and_a_syntax_error_cost_only_their_questions(broken_res
     assert "시간초과" in questions["conv2d_check"]["message"]
     assert "SyntaxError" in questions["conv1d_check"]["message"]
     assert not questions["conv2d_check"]["passed"] and not questions["conv1d_check"]["passed"]
-    assert sum(q["passed"] for q in questions.values()) == len(questions) - 2
+    checked = [q for q in questions.values() if not q["manual"]]
+    assert sum(q["passed"] for q in checked) == len(checked) - 2
     assert broken_results[1].score == broken_results[1].max_score - 4
 
 
 def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
     result = broken_results[2]
     questions = by_id(result)
-    assert result.error is None and len(questions) == 9
+    assert result.error is None and len(questions) == 10  # 9 checks and a written answer
     assert questions["conv1d_check"]["points"] == 0
     assert "검사 칸이 없습니다" in questions["conv1d_check"]["message"]
     # The emptied check cell is put back from the solution, so the wrong answer is caught.
@@ -197,7 +207,8 @@ def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
 def test_an_empty_notebook_scores_zero_without_a_kernel(broken_results):
     empty = broken_results[3]
     assert empty.error is None and empty.score == 0 and empty.max_score == 18
-    assert all("검사 칸이 없습니다" in q.message for q in empty.questions)
+    assert all("검사 칸이 없습니다" in q.message for q in empty.questions if not q.manual)
+    assert all("답 칸을 찾지 못했습니다" in q.message for q in empty.questions if q.manual)
 
 
 # Every answer function of lab 5, written to return the visible check's answers only.
@@ -271,8 +282,9 @@ def test_hard_coded_visible_answers_fail_the_hidden_tests(tmp_path, capsys):
     assert capsys.readouterr().out.count("✔ 통과") == len(answers) == 9
     # ... and the hidden tests in the solution catch every one of them.
     hidden = grade([save(lab, tmp_path / f"{HOME_TEST}.ipynb")])[0]
-    assert hidden.score == 0 and len(hidden.questions) == len(answers)
-    for q in hidden.questions:
+    checked = [q for q in hidden.questions if not q.manual]
+    assert hidden.score == 0 and len(checked) == len(answers)
+    for q in checked:
         assert q.message and "NotImplementedError" not in q.message
 
 
@@ -352,6 +364,13 @@ def toy_solutions(folder):
         if not test:
             cell.source = "### BEGIN SOLUTION\nx = 1\n### END SOLUTION"
         nb.cells.append(cell)
+    prompt = nbformat.v4.new_markdown_cell("## 문제 4. 생각해 보기\n\nx가 1인 까닭을 쓰세요.")
+    essay = nbformat.v4.new_markdown_cell("### BEGIN SOLUTION\n모범 답안: 답 칸에서 1을 넣었다.\n"
+                                          "### END SOLUTION")
+    essay.metadata["nbgrader"] = {"grade": True, "grade_id": "essay", "locked": False,
+                                  "points": 2, "schema_version": 3, "solution": True,
+                                  "task": False}
+    nb.cells += [prompt, essay]
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     folder.mkdir()
     save(nb, folder / "toy.ipynb")
@@ -459,10 +478,13 @@ def test_command_line_json_is_one_object_and_no_process_survives(toy):
     assert list(report) == ["results"]
     first, second = report["results"]
     assert set(first) == {"notebook", "lab", "score", "max_score", "questions", "error",
-                          "warnings", "notes", "seconds"}
+                          "warnings", "notes", "seconds", "manual_max_score"}
     assert first["score"] == first["max_score"] == 3 and first["error"] is None
+    assert first["manual_max_score"] == 2
     assert set(first["questions"][0]) == {"id", "points", "max_points", "passed", "message",
-                                          "title"}
+                                          "title", "manual", "answer"}
+    essay = first["questions"][-1]
+    assert essay["manual"] and essay["passed"] is None and essay["answer"] == ""
     assert "[1/2]" in run.stderr and "[2/2]" in run.stderr, "progress on stderr"
     assert "프로세스와 신호(fork, signal, ctypes, subprocess)" in first["warnings"]
     assert second["error"] and second["score"] == 0
@@ -848,7 +870,12 @@ def test_a_notebook_whose_metadata_was_stripped_gets_its_true_score(class_of_fiv
     assert plain["warnings"] == [] and re.search(r"메타데이터가 없는 칸 \d+개", plain["notes"][0])
     untouched = class_of_five["by_student"]["2024005"]  # matched by its check cells
     assert untouched["lab"] == LAB2 and untouched["score"] == 0
-    assert all("NotImplementedError" in q["message"] for q in untouched["questions"])
+    assert all("NotImplementedError" in q["message"] for q in untouched["questions"]
+               if not q["manual"])
+    # The written answer is found after its prompt although the metadata is gone.
+    essay = questions_of(plain)["reasoning"]
+    assert essay["manual"] and "모범 답안" in essay["answer"]
+    assert questions_of(untouched)["reasoning"]["answer"] == ""
 
 
 def test_the_grader_names_the_mistakes_and_the_right_reason(class_of_five):
@@ -867,14 +894,14 @@ def test_the_gradebook_is_a_spreadsheet_ready_csv(class_of_five):
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["학생", "파일", "실습", "depthwise_forward_check",
-                       "depthwise_backward_check", "input_grad_check", "합계", "만점",
-                       "검토 필요", "오류"]
+                       "depthwise_backward_check", "input_grad_check", "reasoning", "합계",
+                       "만점", "수동 채점 만점", "검토 필요", "오류"]
     table = {row[0]: row for row in rows[1:]}
     assert list(table) == ["2024001_김민수", "2024002_이서연", "2024003_박지훈", "2024004_최유진",
                            "2024005_정하늘"]
-    assert table["2024001_김민수"][3:8] == ["3", "3", "3", "9", "9"]
-    assert table["2024004_최유진"][3:7] == ["0", "3", "0", "3"]
-    assert "np.allclose" in table["2024002_이서연"][8]
+    assert table["2024001_김민수"][3:10] == ["3", "3", "3", "수동 채점", "9", "9", "2"]
+    assert table["2024004_최유진"][3:8] == ["0", "3", "0", "수동 채점", "3"]
+    assert "np.allclose" in table["2024002_이서연"][10]
 
 
 def test_each_student_gets_a_korean_feedback_page(class_of_five):
@@ -899,6 +926,51 @@ def test_student_ids_come_from_the_file_name():
     assert grader.student_id("lab3_lenet5.ipynb", "lab3_lenet5") == "lab3_lenet5"
     assert grader.student_id("x/hong_123_456_lab3.ipynb", None, r"_(?P<id>\d+)_") == "123"
     assert grader.student_id("x/hong_123.ipynb", None, r"^([a-z]+)") == "hong"
+
+
+# Written answers (nbgrader's manually graded answers): shown as 수동 채점, never scored.
+
+def test_a_written_answer_is_left_to_the_instructor(toy, capsys):
+    solution = nbformat.read(toy / "solutions" / "toy.ipynb", as_version=4)
+    written = toy_submission(toy, "a_toy.ipynb")
+    nb = nbformat.read(written, as_version=4)
+    nb.cells[-1].source = "x = 1은 답 칸에서 넣었습니다."
+    save(nb, written)
+    stripped_path = save(stripped(nb), toy / "b_toy.ipynb")  # found after its prompt
+    blank = toy_submission(toy, "c_toy.ipynb")
+    nb = nbformat.read(blank, as_version=4)
+    nb.cells = nb.cells[:-1]  # the answer cell deleted
+    gone = save(nb, toy / "d_toy.ipynb")
+    results = grade([written, stripped_path, blank, gone], solutions_dir=toy / "solutions")
+    essays = [by_id(r)["essay"] for r in results]
+    assert [r.score for r in results] == [3] * 4 and {r.max_score for r in results} == {3}
+    assert all(e["manual"] and e["passed"] is None and e["points"] == 0 for e in essays)
+    assert [e["answer"] for e in essays] == ["x = 1은 답 칸에서 넣었습니다."] * 2 + ["", None]
+    assert "강사가 답을 읽고 점수를 매깁니다" in essays[0]["message"]
+    assert "답이 비어 있습니다" in essays[2]["message"]
+    assert "답 칸을 찾지 못했습니다" in essays[3]["message"]
+    assert [q.id for q in results[0].questions] == ["q1", "q2", "q3", "essay"]
+    table = grader.format_result(results[0])
+    assert "essay" in table and "–/2" in table and "수동 채점 2점 별도" in table
+    header, rows = grader.gradebook_rows(results)
+    assert header[3:] == ["q1", "q2", "q3", "essay", "합계", "만점", "수동 채점 만점", "검토 필요",
+                          "오류"]
+    assert rows[0][3:10] == ["1", "1", "1", "수동 채점", "3", "3", "2"]
+    page = grader.feedback_html(results[0], "a")
+    assert "수동 채점" in page and "x = 1은 답 칸에서 넣었습니다." in page and "– / 2" in page
+    assert "점수: 3 / 3</strong> (자동 채점) + 수동 채점 2점" in page
+    assert solution.cells[-1].metadata.nbgrader["grade_id"] == "essay"
+    # The students' pre-submission check says the same.
+    labs = toy / "labs"
+    labs.mkdir()
+    save(make_lab(solution, "toy"), labs / "toy.ipynb")
+    status, out = presubmit_run(capsys, written, "--labs", labs)
+    assert status == 0 and "✔ essay (문제 4. 생각해 보기): 서술형 답 있음" in out
+    assert "서술형 문항 1개는 강사가 읽고 채점합니다" in out
+    status, out = presubmit_run(capsys, blank, "--labs", labs)
+    assert status == 0 and "⚠ essay (문제 4. 생각해 보기): 서술형 답이 아직 비어 있습니다" in out
+    status, out = presubmit_run(capsys, gone, "--labs", labs)
+    assert status == 1 and "✘ essay (문제 4. 생각해 보기): 서술형 답 칸을 찾지 못했습니다" in out
 
 
 # The students' pre-submission check (no kernel, except --run on the toy lab).

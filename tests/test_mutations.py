@@ -12,8 +12,10 @@ Each common mistake of a lab is applied to its solution as a mutation. For every
   calls an earlier problem's function the reference one).
 
 The cells run in this process (tests/labrunner.py), not in a Jupyter kernel; the training
-cells and the checks of the training results are left out (they use every earlier answer by
-design, and take seconds each).
+cells and the checks of the training results are left out (they earn no points, use every
+earlier answer by design, and take seconds each). The written questions are markdown, graded
+by the instructor, and have no mutants; lab 1's by-hand numbers have no hidden test (their
+inputs cannot vary), so its mutants check the visible check alone, which tests every value.
 """
 
 from dataclasses import dataclass
@@ -37,14 +39,17 @@ class Mutant:
 
 # Cells left out: training (and what uses its results), plots, the MNIST building block.
 SKIP = {
-    "lab1_dmlp": {"cell-22", "mnist_check", "cell-26"},
+    "lab1_dmlp": {"cell-22", "mnist_run", "cell-26"},
     "lab2_conv_pool": {"cell-10", "cell-11", "cell-13"},
     "lab3_lenet5": {"cell-4", "cell-6", "cell-22", "cell-24", "accuracy_check", "cell-28"},
-    "lab4_resnet_inception": {"block-flow", "cell-27", "cell-29", "degradation_check"},
+    "lab4_resnet_inception": {"block-flow", "cell-27", "cell-29", "degradation_run"},
     "lab5_home_test": set(),
+    "lab6_regularization": set(),
 }
 
 FORWARD = "S.append(add_ones(Z[l - 1]) @ Us[l - 1].T)       # 식 (4.4): s_j^l = u_j^l z^{l-1}"
+HAND_DU2 = "du2 = [[2.5, 3.75, 0.0]]"
+HAND_DU1 = "du1 = [[5.0, 10.0, 5.0], [0.0, 0.0, 0.0]]"
 SOFTMAX = "E = np.exp(S[l] - S[l].max(axis=1, keepdims=True))"
 SOFTMAX_SUM = "Z.append(E / E.sum(axis=1, keepdims=True))"
 BACKWARD = "dUs[l - 1] = -delta.T @ add_ones(Z[l - 1])"
@@ -64,11 +69,43 @@ LENET_C2 = "nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),"
 LENET_C3 = "nn.Conv2d(16, 120, kernel_size=5), nn.ReLU(),"
 LENET_FC = "nn.Flatten(), nn.Linear(120 * m * m, 84), nn.ReLU(), nn.Linear(84, n_classes))"
 CHUNK_LOSS = "reduction=\"sum\") / len(X)"
+BN_AXES = "axes = (0, *range(2, x.ndim))"
+DROP_OUT = "return z * m / (1 - p), m"
+DROP_MASK = "m = rng.random(z.shape) >= p"
+DECAY = "updated.append(U - rho * (grad + decay))"
 AUG_RETURN = "return rows * cols * (2 if flip else 1)"
 SHORTCUT = "    if residual:\n        dx = dx + ds2                           # 지름길을 거쳐 오는 항: ∂s2/∂x = I\n"
 
 MUTANTS = {
     "lab1_dmlp": [
+        Mutant("hand_answer", "delta2 = -2.5", "delta2 = 2.5", "hand_check", "부호가 반대",
+               "δ² = o − y (the sign)"),
+        Mutant("hand_answer", "delta2 = -2.5", "delta2 = -5.0", "hand_check", "½",
+               "J's ½ forgotten"),
+        Mutant("hand_answer", "delta1 = [-5.0, 0.0]", "delta1 = [-5.0, -2.5]", "hand_check",
+               "τ'(s¹₂)를 빠뜨렸습니다", "τ' of the dead hidden node forgotten"),
+        Mutant("hand_answer", "delta1 = [-5.0, 0.0]", "delta1 = [5.0, 0.0]", "hand_check",
+               "부호가 반대", "δ¹ with the wrong sign"),
+        Mutant("hand_answer", "delta1 = [-5.0, 0.0]", "delta1 = [-1.25, 0.0]", "hand_check",
+               "u²_10", "the bias weight u²_10 used in δ¹"),
+        Mutant("hand_answer", HAND_DU2, "du2 = [[3.75, 0.0]]", "hand_check", "바이어스 열",
+               "ΔU² without the bias column"),
+        Mutant("hand_answer", HAND_DU2, "du2 = [[-2.5, -3.75, 0.0]]", "hand_check", "부호가 반대",
+               "ΔU² = +δz"),
+        Mutant("hand_answer", HAND_DU2, "du2 = [[0.0, 3.75, 0.0]]", "hand_check", "z_0 = 1",
+               "z_0 taken as 0"),
+        Mutant("hand_answer", HAND_DU2, "du2 = [[2.5, 3.75, -2.5]]", "hand_check", "z 대신 s",
+               "s instead of z"),
+        Mutant("hand_answer", HAND_DU2, "du2 = [2.5, 3.75, 0.0]", "hand_check", "두 겹",
+               "ΔU² written as a flat list"),
+        Mutant("hand_answer", HAND_DU1, "du1 = [[5.0, 10.0, 5.0], [2.5, 5.0, 2.5]]", "hand_check",
+               "τ'(s¹₂)를 빠뜨렸습니다", "ΔU¹ without τ'"),
+        Mutant("hand_answer", HAND_DU1, "du1 = [[10.0, 5.0], [0.0, 0.0]]", "hand_check",
+               "바이어스 열", "ΔU¹ without the bias column"),
+        Mutant("hand_answer", HAND_DU1, "du1 = [[-5.0, -10.0, -5.0], [0.0, 0.0, 0.0]]",
+               "hand_check", "부호가 반대", "ΔU¹ with the wrong sign"),
+        Mutant("hand_answer", HAND_DU1, "du1 = [[0.0, 10.0, 5.0], [0.0, 0.0, 0.0]]", "hand_check",
+               "x_0 = 1", "x_0 taken as 0"),
         Mutant("forward_answer", FORWARD, "S.append(Z[l - 1] @ Us[l - 1][:, 1:].T)",
                "forward_check", "바이어스 열을 쓰지 않았습니다", "forward without the bias column"),
         Mutant("forward_answer", "Z.append(np.tanh(S[l]))", "Z.append(np.maximum(S[l], 0))",
@@ -238,10 +275,40 @@ MUTANTS = {
                "db2 not summed over the samples"),
         Mutant("block_answer", "dx = ds1 @ u1 ", "dx = ds1 @ u1.T ", "block_check", "전치",
                "dx through u1 transposed (a shape error)"),
-        Mutant("block_params_answer", "return 2 * (c * c * 3 * 3 + c)", "return 2 * c * c * 3 * 3",
-               "block_params_check", "바이어스를 세지 않았습니다", "biases not counted"),
-        Mutant("block_params_answer", "return 2 * (c * c * 3 * 3 + c)", "return c * c * 3 * 3 + c",
-               "block_params_check", "콘볼루션층 하나만", "one convolution counted"),
+        Mutant("bn_answer", BN_AXES, "axes = tuple(range(1, x.ndim))", "bn_check", None,
+               "statistics per sample (a shape error, the shapes named)"),
+        Mutant("bn_answer", BN_AXES, "axes = (0,)", "bn_check", None,
+               "statistics over the samples only (a shape error on feature maps)"),
+        Mutant("bn_answer", "x.var(axis=axes)  #", "x.var(axis=axes, ddof=1)  #", "bn_check",
+               "n − 1로 나눈 분산", "the unbiased variance in the normalisation"),
+        Mutant("bn_answer", "momentum * var * n / (n - 1)", "momentum * var", "bn_check",
+               "n으로 나눈 분산을 썼습니다", "the biased variance in running_var"),
+        Mutant("bn_answer", "(1 - momentum) * running_mean + momentum * mu",
+               "momentum * running_mean + (1 - momentum) * mu", "bn_check",
+               "momentum을 반대로", "momentum the wrong way round"),
+        Mutant("bn_answer", "mu, var = running_mean, running_var",
+               "mu, var = x.mean(axis=axes), x.var(axis=axes)", "bn_check",
+               "예측 모드에서 미니배치의 통계", "batch statistics in eval mode"),
+        Mutant("bn_answer", "    if training:\n", "    if True:\n", "bn_check", "예측 모드",
+               "eval mode treated as training (running averages updated)"),
+        Mutant("bn_answer", "np.sqrt(var.reshape(shape) + eps)",
+               "(np.sqrt(var.reshape(shape)) + eps)", "bn_check", "ε을 제곱근 밖",
+               "ε outside the square root"),
+        Mutant("bn_answer", "np.sqrt(var.reshape(shape) + eps)", "np.sqrt(var.reshape(shape))",
+               "bn_check", "0으로 나누기", "ε left out (a constant channel divides by 0)"),
+        Mutant("bn_answer", "gamma.reshape(shape) * x_hat", "gamma * x_hat", "bn_check", None,
+               "γ not reshaped (a shape error on feature maps)"),
+        Mutant("gap_answer", "z.mean(axis=(2, 3))", "z.sum(axis=(2, 3))", "gap_check", "합을",
+               "sum instead of mean"),
+        Mutant("gap_answer", "z.mean(axis=(2, 3))", "z.mean(axis=(2, 3), keepdims=True)",
+               "gap_check", "(N, C, 1, 1)", "(N, C, 1, 1) returned"),
+        Mutant("gap_answer", "z.mean(axis=(2, 3))", "z.mean(axis=1)", "gap_check", "채널 축",
+               "mean over the channels"),
+        Mutant("gap_answer", "dout[:, :, None, None] / (H * W)", "dout[:, :, None, None]",
+               "gap_check", "H·W로 나누지", "backward without 1/(H·W)"),
+        Mutant("gap_answer", "return np.broadcast_to(dout[:, :, None, None] / (H * W), shape).copy()",
+               "dz = np.zeros(shape)\n    dz[:, :, 0, 0] = dout / (H * W)\n    return dz",
+               "gap_check", "한 자리로만", "the gradient sent to one position"),
         Mutant("inception_params_answer", "return c_out * (c_in * h * h + 1)",
                "return c_out * c_in * h * h", "inception_params_check", None, "biases not counted"),
         Mutant("inception_params_answer",
@@ -317,6 +384,53 @@ MUTANTS = {
                ("conv_output_size(H, h)", "conv_output_size(W, w)"), "augmentation_check",
                "step을 반영하지 않았습니다", "step ignored"),
     ],
+    "lab6_regularization": [
+        Mutant("dropout_answer", DROP_OUT, "return z * m, m", "dropout_check", "1/(1 − p)로 키우지",
+               "no 1/(1 − p) scaling"),
+        Mutant("dropout_answer", DROP_OUT, "return z * m * (1 - p), m", "dropout_check", "옛 방식",
+               "scaled by 1 − p (the old test-time rule)"),
+        Mutant("dropout_answer", DROP_MASK, "m = rng.random(z.shape) < p", "dropout_check",
+               "p는 끄는 비율", "p kept instead of dropped"),
+        Mutant("dropout_answer", DROP_MASK, "m = rng.random(z.shape[1:]) >= p", "dropout_check",
+               "샘플마다 따로", "one mask for the whole minibatch"),
+        Mutant("dropout_answer", DROP_MASK, "m = np.random.random(z.shape) >= p", "dropout_check",
+               "전역 난수", "NumPy's global generator instead of rng"),
+        Mutant("dropout_answer", "    if not training:\n        return z, None\n", "",
+               "dropout_check", "예측 모드", "dropping in eval mode"),
+        Mutant("dropout_answer", "return dout * m / (1 - p)", "return dout / (1 - p)",
+               "dropout_check", "꺼진 노드로도", "backward without the mask"),
+        Mutant("dropout_answer", "return dout * m / (1 - p)", "return dout * m", "dropout_check",
+               "1/(1 − p)를 곱하지 않았습니다", "backward without 1/(1 − p)"),
+        Mutant("decay_answer", "        decay[:, 0] = 0", "", "decay_check", "바이어스(0번 열)까지",
+               "the bias decayed too"),
+        Mutant("decay_answer", DECAY, "updated.append(U - rho * grad - decay)", "decay_check",
+               "ρ를 빼고", "(1 − λ) instead of (1 − ρλ)"),
+        Mutant("decay_answer", DECAY, "updated.append(U - rho * (grad - decay))", "decay_check",
+               "λU를 더했습니다", "weights grown instead of shrunk"),
+        Mutant("decay_answer", "decay = lam * U", "decay = lam / 2 * U", "decay_check", "λ/2",
+               "λ/2 from the penalty (λ/2)‖U‖²"),
+        Mutant("decay_answer", DECAY, "updated.append(U - rho * decay)", "decay_check",
+               "∂J/∂U를 빼지", "the loss gradient left out"),
+        Mutant("decay_answer", DECAY, "U -= rho * (grad + decay)\n        updated.append(U)",
+               "decay_check", "제자리", "the given arrays changed in place"),
+        Mutant("early_answer", "best_weights = [w.copy() for w in weights]",
+               "best_weights = weights", "early_check", "복사해 두지",
+               "a reference kept instead of a copy (the last weights returned)"),
+        Mutant("early_answer", "epoch - best_epoch >= patience", "epoch - best_epoch > patience",
+               "early_check", "하나 더", "one epoch too many waited"),
+        Mutant("early_answer", "elif epoch - best_epoch >= patience:", "elif False:",
+               "early_check", "멈추지 않았습니다", "never stops"),
+        Mutant("early_answer", "if loss < best_loss - min_delta:", "if loss < best_loss:",
+               "early_check", "min_delta를", "min_delta ignored"),
+        Mutant("early_answer", "if loss < best_loss - min_delta:", "if loss <= best_loss - min_delta:",
+               "early_check", "같은 값을", "a tie counted as an improvement"),
+        Mutant("early_answer", "return best_weights, epoch, best_epoch, history",
+               "return best_weights, epoch, epoch, history", "early_check", "멈춘 에포크를",
+               "the stopping epoch returned as the best"),
+        Mutant("early_answer", "if loss < best_loss - min_delta:",
+               "if loss < (history[-2] if len(history) > 1 else np.inf) - min_delta:",
+               "early_check", "바로 앞 에포크", "compared with the previous epoch, not the best"),
+    ],
 }
 
 CASES = [(lab, mutant) for lab, mutants in MUTANTS.items() for mutant in mutants]
@@ -345,6 +459,7 @@ def test_the_unmutated_solution_passes_every_check(solutions, lab):
         assert result.checks and not any(result.checks.values()), result.checks
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # a mutant may divide by 0 (BN without ε)
 @pytest.mark.parametrize("lab, mutant", CASES, ids=[f"{lab}-{m}" for lab, m in CASES])
 def test_a_mistake_fails_the_visible_check_names_itself_and_costs_one_question(
         solutions, lab, mutant):

@@ -167,11 +167,94 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           'reduction="sum").backward()\n'
                           '    return s1.grad.numpy()',
                 'title': ''},
+               {'grade_id': 'hand_setup',
+                'kind': 'setup',
+                'points': 0,
+                'source': 'x_hand, y_hand = np.array([2.0, 1.0]), 1.0\n'
+                          'U1_hand = np.array([[0.5, 1.0, -1.0],     # 은닉 노드 1: u¹_10, u¹_11, '
+                          'u¹_12\n'
+                          '                    [-1.0, 0.5, -1.0]])   # 은닉 노드 2\n'
+                          'U2_hand = np.array([[0.5, 2.0, 1.0]])     # 출력 노드: u²_10, u²_11, u²_12',
+                'title': '문제 1. 손으로 하는 오류 역전파: 2-2-1 신경망'},
+               {'grade_id': 'hand_answer',
+                'kind': 'answer',
+                'names': ['by_hand'],
+                'points': 0,
+                'title': '문제 1. 손으로 하는 오류 역전파: 2-2-1 신경망'},
+               {'grade_id': 'hand_check',
+                'kind': 'check',
+                'points': 2,
+                'source': 'def hand_reference():\n'
+                          '    """문제 1의 신경망을 자동 미분으로: (δ², δ¹, ΔU², ΔU¹, s¹)."""\n'
+                          '    u1, u2 = (torch.tensor(U, requires_grad=True) for U in (U1_hand, '
+                          'U2_hand))\n'
+                          '    s1 = u1 @ torch.tensor([1.0, *x_hand], dtype=torch.float64)\n'
+                          '    s1.retain_grad()\n'
+                          '    s2 = u2 @ torch.cat([torch.ones(1, dtype=torch.float64), '
+                          'torch.relu(s1)])\n'
+                          '    s2.retain_grad()\n'
+                          '    (0.5 * (y_hand - s2[0]) ** 2).backward()\n'
+                          '    return (-s2.grad[0].item(), -s1.grad.numpy(), u2.grad.numpy(), '
+                          'u1.grad.numpy(),\n'
+                          '            s1.detach().numpy())\n'
+                          '\n'
+                          '\n'
+                          'def hand_mistakes():\n'
+                          '    """{"delta2", "delta1", "du2", "du1"}: [(설명, 그 실수가 내는 값)]."""\n'
+                          '    delta2, delta1, du2_ref, du1_ref, s1 = hand_reference()\n'
+                          '    ones_x = np.array([1.0, *x_hand])\n'
+                          "    no_tau = delta2 * U2_hand[0, 1:]                  # τ'를 빠뜨린 δ¹\n"
+                          '    sign = "δ의 부호가 반대입니다: 노트의 δ = τ\'(s)(y − o) = −∂J/∂s입니다(o − y가 '
+                          '아닙니다)."\n'
+                          '    bias = "바이어스 열(0번 열, z_0 = 1)을 빠뜨렸습니다: ΔU는 U와 같은 모양입니다."\n'
+                          '    tau = ("τ\'(s¹₂)를 빠뜨렸습니다: s¹₂ = −1 < 0이라 ReLU의 도함수가 0이므로 δ¹₂ = 0이고, '
+                          '"\n'
+                          '           "ΔU¹의 둘째 행도 0입니다.")\n'
+                          '    return {\n'
+                          '        "delta2": [(sign, -delta2),\n'
+                          '                   ("J = ½(y − o)²의 ½을 빠뜨렸습니다: ∂J/∂o = −(y − o)입니다.", 2 '
+                          '* delta2)],\n'
+                          '        "delta1": [(sign, -delta1), (tau, no_tau),\n'
+                          '                   ("바이어스 u²_10을 곱했습니다: δ¹_j에는 은닉 노드 j로 이어진 u²_1j를 '
+                          '곱합니다.",\n'
+                          '                    (s1 > 0) * delta2 * U2_hand[0, :2])],\n'
+                          '        "du2": [("부호가 반대입니다: δ² = y − o(o − y가 아닙니다)와 ΔU = −δ z의 마이너스를 '
+                          '"\n'
+                          '                 "확인하세요.", -du2_ref), (bias, du2_ref[:, 1:]),\n'
+                          '                ("z_0 = 1을 0으로 곱했습니다: 바이어스의 ΔU는 −δ × 1입니다.",\n'
+                          '                 np.hstack([np.zeros((1, 1)), du2_ref[:, 1:]])),\n'
+                          '                ("z 대신 s를 곱했습니다: z¹₂ = τ(s¹₂) = 0입니다.",\n'
+                          '                 -delta2 * np.array([[1.0, *s1]])),\n'
+                          '                ("ΔU²는 U²와 같은 1×3 행렬입니다: [[…, …, …]]처럼 대괄호를 두 겹으로 '
+                          '쓰세요.",\n'
+                          '                 du2_ref[0])],\n'
+                          '        "du1": [("부호가 반대입니다: δ = τ\'(s)(y − o)와 ΔU = −δ z의 마이너스를 '
+                          '확인하세요.",\n'
+                          '                 -du1_ref), (bias, du1_ref[:, 1:]), (tau, '
+                          '-np.outer(no_tau, ones_x)),\n'
+                          '                ("x_0 = 1을 0으로 곱했습니다: 바이어스의 ΔU는 −δ × 1입니다.",\n'
+                          '                 np.hstack([np.zeros((2, 1)), du1_ref[:, 1:]]))],\n'
+                          '    }\n'
+                          '\n'
+                          '\n'
+                          'with checks.checking("손으로 하는 오류 역전파 (2-2-1 신경망)") as check:\n'
+                          '    delta2, delta1, du2, du1 = by_hand()\n'
+                          '    delta2_ref, delta1_ref, du2_ref, du1_ref, _ = hand_reference()\n'
+                          '    mistakes = hand_mistakes()\n'
+                          '    checks.check_close("δ²", delta2, delta2_ref, '
+                          'mistakes=mistakes["delta2"])\n'
+                          '    checks.check_close("δ¹", delta1, delta1_ref, '
+                          'mistakes=mistakes["delta1"])\n'
+                          '    checks.check_close("ΔU²", du2, du2_ref, mistakes=mistakes["du2"])\n'
+                          '    checks.check_close("ΔU¹", du1, du1_ref, mistakes=mistakes["du1"])\n'
+                          '    check.show("δ²", delta2)\n'
+                          '    check.show("δ¹", list(delta1))',
+                'title': '문제 1. 손으로 하는 오류 역전파: 2-2-1 신경망'},
                {'grade_id': 'forward_answer',
                 'kind': 'answer',
                 'names': ['forward'],
                 'points': 0,
-                'title': '문제 1. 전방 계산: tanh 은닉층과 넘치지 않는 softmax'},
+                'title': '문제 2. 전방 계산: tanh 은닉층과 넘치지 않는 softmax'},
                {'grade_id': 'forward_check',
                 'kind': 'check',
                 'points': 3,
@@ -199,12 +282,12 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           'Z_ref[3],\n'
                           '                       mistakes=forward_mistakes(Us_big, X)["Z", 3], '
                           'hint=OVERFLOW_HINT)',
-                'title': '문제 1. 전방 계산: tanh 은닉층과 넘치지 않는 softmax'},
+                'title': '문제 2. 전방 계산: tanh 은닉층과 넘치지 않는 softmax'},
                {'grade_id': 'backward_answer',
                 'kind': 'answer',
                 'names': ['backward'],
                 'points': 0,
-                'title': '문제 2. 오류 역전파: 가중치와 입력의 그레이디언트'},
+                'title': '문제 3. 오류 역전파: 가중치와 입력의 그레이디언트'},
                {'grade_id': 'backward_check',
                 'kind': 'check',
                 'points': 4,
@@ -236,7 +319,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '    numeric = numerical_gradient(lambda: total_loss(Us, X, y), X)\n'
                           '    checks.check_gradient("∂J/∂X", grad_x, numeric, tol=1e-6, '
                           'mistakes=mistakes["X"])',
-                'title': '문제 2. 오류 역전파: 가중치와 입력의 그레이디언트'},
+                'title': '문제 3. 오류 역전파: 가중치와 입력의 그레이디언트'},
                {'grade_id': 'train_loop',
                 'kind': 'setup',
                 'points': 0,
@@ -259,26 +342,26 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '            batch = order[start:start + t]\n'
                           '            Us = sgd_step(Us, X[batch], Y[batch], rho)\n'
                           '    return Us',
-                'title': '문제 3. MNIST 학습'},
-               {'grade_id': 'mnist_check',
-                'kind': 'check',
-                'points': 3,
+                'title': '문제 4. MNIST 학습 (점수 없음)'},
+               {'grade_id': 'mnist_run',
+                'kind': 'setup',
+                'points': 0,
                 'source': 'def first_wrong_problem():\n'
-                          '    """문제 1~2 가운데 아직 틀린 첫 문제의 설명, 모두 맞으면 ""."""\n'
+                          '    """문제 2~3 가운데 아직 틀린 첫 문제의 설명, 모두 맞으면 ""."""\n'
                           '    rng = np.random.default_rng(5)\n'
                           '    Us, X, y = check_weights([4, 3, 2], rng), rng.normal(size=(3, 4)), '
                           'np.array([0, 1, 1])\n'
                           '    S_ref, Z_ref = torch_forward(Us, X)\n'
                           '    try:\n'
                           '        if not checks.matches(forward(Us, X)[1][-1], Z_ref[-1]):\n'
-                          '            return "문제 1의 forward가 아직 틀립니다."\n'
+                          '            return "문제 2의 forward가 아직 틀립니다."\n'
                           '        grads, _ = backward(Us, S_ref, Z_ref, one_hot(y, 2))\n'
                           '        if not all(checks.matches(g, r) for g, r in zip(grads, '
                           'torch_gradients(Us, X, y)[0],\n'
                           '                                                        strict=True)):\n'
-                          '            return "문제 2의 backward가 아직 틀립니다."\n'
+                          '            return "문제 3의 backward가 아직 틀립니다."\n'
                           '    except Exception as err:\n'
-                          '        return f"문제 1~2의 함수에서 오류가 납니다({type(err).__name__}: {err})."\n'
+                          '        return f"문제 2~3의 함수에서 오류가 납니다({type(err).__name__}: {err})."\n'
                           '    return ""\n'
                           '\n'
                           '\n'
@@ -290,7 +373,22 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                           '0.9보다 낮습니다. "\n'
                           '                      + (first_wrong_problem() or "학습 칸을 바꾸지 않았는지 '
                           '확인하세요."))',
-                'title': '문제 3. MNIST 학습'}],
+                'title': '문제 4. MNIST 학습 (점수 없음)'},
+               {'before': "## 문제 5. 생각해 보기: τ'가 작아지면 (서술형)\n"
+                          '\n'
+                          '아래 칸에 글로 답하세요(코드는 쓰지 않습니다). 강사가 읽고 채점합니다.\n'
+                          '\n'
+                          '1. tanh 은닉 노드의 s가 미니배치의 모든 샘플에서 아주 크면(예: s > 5) 그 노드로 들어오는 가중치의 ΔU는 '
+                          '어떻게\n'
+                          "   되나요? 식 (4.8)의 τ' = 1 − z²로 이유를 쓰고, ReLU 은닉 노드에서 비슷한 일이 일어나는 경우와 견주어 "
+                          '보세요.\n'
+                          '2. 문제 1에서 s¹₂ = −1인 은닉 노드의 ΔU¹ 행은 0이었습니다. 이 노드로 들어오는 가중치는 언제 다시 갱신되나요? '
+                          '모든\n'
+                          '   훈련 샘플에서 s¹₂ ≤ 0이면 어떻게 되나요?',
+                'grade_id': 'reasoning',
+                'kind': 'manual',
+                'points': 2,
+                'title': "문제 5. 생각해 보기: τ'가 작아지면 (서술형)"}],
  'lab2_conv_pool': [{'grade_id': 'setup',
                      'kind': 'setup',
                      'points': 0,
@@ -602,7 +700,21 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                'padding)[1], tol=1e-8,\n'
                                '                              mistakes=input_grad_mistakes(z, u, '
                                'b, dout, stride, padding))',
-                     'title': '문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: 완전 콘볼루션으로'}],
+                     'title': '문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: 완전 콘볼루션으로'},
+                    {'before': '## 문제 4. 생각해 보기: 깊이별 콘볼루션과 1×1 콘볼루션 (서술형)\n'
+                               '\n'
+                               '아래 칸에 글로 답하세요(코드는 쓰지 않습니다). 강사가 읽고 채점합니다.\n'
+                               '\n'
+                               '1. 64채널 입력을 128채널로 바꾸는 보통의 3×3 콘볼루션층과, 같은 입력에 3×3 깊이별 콘볼루션을 한 뒤 '
+                               '1×1\n'
+                               '   콘볼루션(4.4.2절)으로 128채널을 만드는 두 층의 매개변수 개수를 각각 계산 과정과 함께 쓰세요(바이어스 '
+                               '포함).\n'
+                               '2. 깊이별 콘볼루션만 여러 층 쌓은 신경망은 무엇을 할 수 없나요? 출력 채널 c가 어느 입력 채널에 기대는지로\n'
+                               '   설명하고, 1×1 콘볼루션이 그것을 어떻게 채우는지 쓰세요.',
+                     'grade_id': 'reasoning',
+                     'kind': 'manual',
+                     'points': 2,
+                     'title': '문제 4. 생각해 보기: 깊이별 콘볼루션과 1×1 콘볼루션 (서술형)'}],
  'lab3_lenet5': [{'grade_id': 'setup',
                   'kind': 'setup',
                   'points': 0,
@@ -935,9 +1047,9 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                             '        losses.append(total / len(X))\n'
                             '    return losses',
                   'title': '문제 2. 그레이디언트 누적: 미니배치를 조각으로 나누어 한 번 갱신하기'},
-                 {'grade_id': 'accuracy_check',
-                  'kind': 'check',
-                  'points': 3,
+                 {'grade_id': 'accuracy_run',
+                  'kind': 'setup',
+                  'points': 0,
                   'source': 'def first_wrong_problem():\n'
                             '    """문제 1~2 가운데 아직 틀린 첫 문제의 설명, 모두 맞으면 ""."""\n'
                             '    try:\n'
@@ -969,7 +1081,23 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                             '0.95보다 낮습니다. "\n'
                             '                      + (first_wrong_problem() or "학습 칸을 바꾸지 않았는지 '
                             '확인하세요."))',
-                  'title': '문제 3. 학습하고 테스트 정확도 확인하기'}],
+                  'title': '문제 3. 학습하고 테스트 정확도 확인하기 (점수 없음)'},
+                 {'before': '## 문제 4. 생각해 보기: 가중치를 다른 크기의 입력에 (서술형)\n'
+                            '\n'
+                            '아래 칸에 글로 답하세요(코드는 쓰지 않습니다). 강사가 읽고 채점합니다.\n'
+                            '\n'
+                            '1. 28×28 명암 영상으로 학습한 `LeNet5()`의 가중치(`state_dict`)를 '
+                            '`LeNet5(size=32)`에 그대로 불러올 수 있나요?\n'
+                            '   어느 매개변수의 모양이 어떻게 다른지 숫자로 쓰고, 4.3.2절 5절은 56×56 입력에서 무엇을 바꾸어 학습한 '
+                            '가중치를\n'
+                            '   그대로 썼는지 설명하세요.\n'
+                            '2. 그레이디언트 누적으로 미니배치를 chunks = 4개 조각으로 나누어 학습하면 나누지 않은 학습과 같은 갱신을 '
+                            '합니다.\n'
+                            '   그러면 무엇을 얻고 무엇을 잃나요?',
+                  'grade_id': 'reasoning',
+                  'kind': 'manual',
+                  'points': 2,
+                  'title': '문제 4. 생각해 보기: 가중치를 다른 크기의 입력에 (서술형)'}],
  'lab4_resnet_inception': [{'grade_id': 'setup',
                             'kind': 'setup',
                             'points': 0,
@@ -1103,40 +1231,219 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       'want, tol=1e-8,\n'
                                       '                                  mistakes=mistakes[name])',
                             'title': '문제 1. 잔류 블록의 역방향 계산 (NumPy)'},
-                           {'grade_id': 'block_params_answer',
+                           {'grade_id': 'bn_answer',
                             'kind': 'answer',
-                            'names': ['block_params'],
+                            'names': ['batchnorm_forward'],
                             'points': 0,
-                            'title': '문제 2. 잔류 블록의 매개변수 개수'},
-                           {'grade_id': 'block_params_check',
+                            'title': '문제 2. 배치 정규화의 전방 계산: 학습 모드와 예측 모드'},
+                           {'grade_id': 'bn_hints',
+                            'kind': 'setup',
+                            'points': 0,
+                            'source': 'def torch_batchnorm(x, gamma, beta, running_mean, '
+                                      'running_var, training, momentum=0.1):\n'
+                                      '    """PyTorch의 BN: (y, running_mean, running_var)."""\n'
+                                      '    layer = (nn.BatchNorm1d if x.ndim == 2 else '
+                                      'nn.BatchNorm2d)(len(gamma), momentum=momentum)\n'
+                                      '    layer = layer.double().train(training)\n'
+                                      '    with torch.no_grad():\n'
+                                      '        layer.weight.copy_(torch.tensor(gamma))\n'
+                                      '        layer.bias.copy_(torch.tensor(beta))\n'
+                                      '        '
+                                      'layer.running_mean.copy_(torch.tensor(running_mean))\n'
+                                      '        layer.running_var.copy_(torch.tensor(running_var))\n'
+                                      '        y = layer(torch.tensor(x))\n'
+                                      '    return y.numpy(), layer.running_mean.numpy(), '
+                                      'layer.running_var.numpy()\n'
+                                      '\n'
+                                      '\n'
+                                      'def bn_mistakes(x, gamma, beta, running_mean, running_var, '
+                                      'training, momentum=0.1):\n'
+                                      '    """{"y": [...], "mean": [...], "var": [...]}: 흔한 실수와 그 '
+                                      '실수가 내는 값."""\n'
+                                      '    t = torch.tensor(x)\n'
+                                      '    dims = [0, *range(2, x.ndim)]\n'
+                                      '    shape = (1, -1) + (1,) * (x.ndim - 2)\n'
+                                      '    g, b = torch.tensor(gamma).view(shape), '
+                                      'torch.tensor(beta).view(shape)\n'
+                                      '\n'
+                                      '    def normalised(mu, var, eps_inside=True):\n'
+                                      '        scale = torch.sqrt(var + 1e-5) if eps_inside else '
+                                      'torch.sqrt(var) + 1e-5\n'
+                                      '        return (g * (t - mu) / scale + b).numpy()\n'
+                                      '\n'
+                                      '    mu = t.mean(dim=dims, keepdim=True)\n'
+                                      '    biased, unbiased = (t.var(dim=dims, unbiased=u, '
+                                      'keepdim=True) for u in (False, True))\n'
+                                      '    found = {"y": [], "mean": [], "var": []}\n'
+                                      '    if not training:\n'
+                                      '        trained = torch_batchnorm(x, gamma, beta, '
+                                      'running_mean, running_var, True, momentum)\n'
+                                      '        found["y"].append(("예측 모드에서 미니배치의 통계로 정규화했습니다: 예측 '
+                                      '모드는 이동 평균 "\n'
+                                      '                           "running_mean, running_var를 '
+                                      '씁니다.", trained[0]))\n'
+                                      '        found["mean"].append(("예측 모드에서 이동 평균을 고쳤습니다: 예측 모드는 '
+                                      '받은 이동 평균을 "\n'
+                                      '                              "그대로 돌려줍니다.", trained[1]))\n'
+                                      '        found["var"].append(("예측 모드에서 이동 평균을 고쳤습니다.", '
+                                      'trained[2]))\n'
+                                      '        rm = torch.tensor(running_mean).view(shape)\n'
+                                      '        rv = torch.tensor(running_var).view(shape)\n'
+                                      '        found["y"].append(("ε을 제곱근 밖에서 더했습니다: √(σ² + '
+                                      'ε)입니다.",\n'
+                                      '                           normalised(rm, rv, '
+                                      'eps_inside=False)))\n'
+                                      '        return found\n'
+                                      '    per_sample = t.mean(dim=list(range(1, x.ndim)), '
+                                      'keepdim=True)\n'
+                                      '    per_sample_var = t.var(dim=list(range(1, x.ndim)), '
+                                      'unbiased=False, keepdim=True)\n'
+                                      '    found["y"] += [\n'
+                                      '        ("정규화에 n − 1로 나눈 분산을 썼습니다: 정규화는 n으로 나눈 분산(np.var의 '
+                                      '기본값)으로 "\n'
+                                      '         "하고, "\n'
+                                      '         "n − 1로 나눈 분산은 running_var에만 씁니다.", normalised(mu, '
+                                      'unbiased)),\n'
+                                      '        ("ε을 제곱근 밖에서 더했습니다: √(σ² + "\n'
+                                      '         "ε)입니다.", normalised(mu, biased, '
+                                      'eps_inside=False)),\n'
+                                      '        ("통계를 샘플마다 구했습니다: 배치 정규화는 채널마다, 미니배치의 모든 샘플(과 위치)에 '
+                                      '걸쳐 "\n'
+                                      '         "평균과 분산을 구합니다.", normalised(per_sample, '
+                                      'per_sample_var))]\n'
+                                      '    if x.ndim == 4:\n'
+                                      '        mu0 = t.mean(dim=0, keepdim=True)\n'
+                                      '        var0 = t.var(dim=0, unbiased=False, keepdim=True)\n'
+                                      '        found["y"].append(("통계를 샘플 축(0번)으로만 구했습니다: 특징 맵에서는 '
+                                      '채널마다 모든 "\n'
+                                      '                           "샘플과 "\n'
+                                      '                           "모든 위치(0, 2, 3번 축)에 걸쳐 구합니다.", '
+                                      'normalised(mu0, var0)))\n'
+                                      '    m = momentum\n'
+                                      '    flat_mu, flat_var = mu.flatten().numpy(), '
+                                      'biased.flatten().numpy()\n'
+                                      '    found["mean"].append(("momentum을 반대로 곱했습니다: '
+                                      'running_mean ← (1 − m)·running_mean + m·μ"\n'
+                                      '                          "입니다.", m * running_mean + (1 - '
+                                      'm) * flat_mu))\n'
+                                      '    found["var"] += [("이동 평균에 n으로 나눈 분산을 썼습니다: '
+                                      'running_var에는 n − 1로 나눈 분산 "\n'
+                                      '                      "σ̃² = n/(n − 1)·σ²을 씁니다.", (1 - m) * '
+                                      'running_var + m * flat_var),\n'
+                                      '                     ("momentum을 반대로 곱했습니다: running_var ← '
+                                      '(1 − m)·running_var + "\n'
+                                      '                      "m·σ̃²입니다.",\n'
+                                      '                      m * running_var + (1 - m) * '
+                                      'unbiased.flatten().numpy())]\n'
+                                      '    return found\n'
+                                      '\n'
+                                      '\n'
+                                      'def check_batchnorm(x, gamma, beta, running_mean, '
+                                      'running_var, training, momentum=0.1):\n'
+                                      '    """batchnorm_forward를 PyTorch의 BN과 비교하고, 새 이동 평균을 '
+                                      '돌려준다."""\n'
+                                      '    before = running_mean.copy(), running_var.copy()\n'
+                                      '    got = batchnorm_forward(x, gamma, beta, '
+                                      'running_mean.copy(), running_var.copy(), training,\n'
+                                      '                            momentum)\n'
+                                      '    checks.check_value("batchnorm_forward가 돌려주는 값 (y, '
+                                      'running_mean, running_var)의 개수",\n'
+                                      '                       len(got), 3)\n'
+                                      '    expected = torch_batchnorm(x, gamma, beta, *before, '
+                                      'training, momentum)\n'
+                                      '    mistakes = bn_mistakes(x, gamma, beta, *before, '
+                                      'training, momentum)\n'
+                                      '    mode = "학습 모드" if training else "예측 모드"\n'
+                                      '    for name, key, value, want in zip(("y", "running_mean", '
+                                      '"running_var"),\n'
+                                      '                                      ("y", "mean", "var"), '
+                                      'got, expected, strict=True):\n'
+                                      '        checks.check_close(f"{mode}, x {x.shape}의 {name}", '
+                                      'value, want, atol=1e-7,\n'
+                                      '                           mistakes=mistakes[key])\n'
+                                      '    return expected[1], expected[2]',
+                            'title': '문제 2. 배치 정규화의 전방 계산: 학습 모드와 예측 모드'},
+                           {'grade_id': 'bn_check',
+                            'kind': 'check',
+                            'points': 3,
+                            'source': 'with checks.checking("배치 정규화 (학습 모드, 이동 평균, 예측 모드)"):\n'
+                                      '    checks.check_own_work(batchnorm_forward, "torch", '
+                                      '"dlbasics")\n'
+                                      '    rng = np.random.default_rng(4)\n'
+                                      '    gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, '
+                                      '-1.0, 3.0])\n'
+                                      '    x = rng.normal(2.0, 3.0, size=(6, 3))\n'
+                                      '    x[:, 0] *= 0.01                                   # 분산이 '
+                                      '아주 작은 채널\n'
+                                      '    x[:, 2] = 5.0                                     # 분산이 '
+                                      '0인 채널\n'
+                                      '    mean, var = check_batchnorm(x, gamma, beta, '
+                                      'np.zeros(3), np.ones(3), training=True)\n'
+                                      '    check_batchnorm(rng.normal(size=(6, 3)), gamma, beta, '
+                                      'mean, var, training=False)\n'
+                                      '    mean, var = np.zeros(3), np.ones(3)\n'
+                                      '    for _ in range(2):\n'
+                                      '        mean, var = check_batchnorm(rng.normal(1.0, 2.0, '
+                                      'size=(4, 3, 5, 6)), gamma, beta, mean,\n'
+                                      '                                    var, training=True)\n'
+                                      '    check_batchnorm(rng.normal(size=(2, 3, 5, 6)), gamma, '
+                                      'beta, mean, var, training=False)',
+                            'title': '문제 2. 배치 정규화의 전방 계산: 학습 모드와 예측 모드'},
+                           {'grade_id': 'gap_answer',
+                            'kind': 'answer',
+                            'names': ['gap_backward', 'gap_forward'],
+                            'points': 0,
+                            'title': '문제 3. 전역 평균 풀링의 전방 계산과 역방향 계산'},
+                           {'grade_id': 'gap_check',
                             'kind': 'check',
                             'points': 2,
-                            'source': 'with checks.checking("잔류 블록의 매개변수 개수") as check:\n'
-                                      '    checks.check_own_work(block_params, "dlbasics", '
-                                      '"torch")\n'
-                                      '    for c in (3, 64):\n'
-                                      '        conv = nn.Conv2d(c, c, kernel_size=3, padding=1, '
-                                      'device="meta")\n'
-                                      '        weights = c * c * 3 * 3\n'
-                                      '        checks.check_value(f"block_params({c})", '
-                                      'block_params(c),\n'
-                                      '                           2 * '
-                                      'dlbasics.count_parameters(conv),\n'
-                                      '                           mistakes=[("바이어스를 세지 않았습니다: '
-                                      '콘볼루션층마다 바이어스가 "\n'
-                                      '                                      "c개 있습니다.", 2 * '
-                                      'weights),\n'
-                                      '                                     ("콘볼루션층 하나만 셌습니다: 블록에는 '
-                                      '3×3 콘볼루션이 "\n'
-                                      '                                      "두 개 있습니다.", weights '
-                                      '+ c)])\n'
-                                      '        check.show(f"block_params({c})", block_params(c))',
-                            'title': '문제 2. 잔류 블록의 매개변수 개수'},
+                            'source': 'def torch_gap(z, dout):\n'
+                                      '    """PyTorch의 전역 평균 풀링 (adaptive_avg_pool2d로 1×1): (s, '
+                                      'dz)."""\n'
+                                      '    z = torch.tensor(z, requires_grad=True)\n'
+                                      '    s = nn.functional.adaptive_avg_pool2d(z, 1).flatten(1)\n'
+                                      '    (s * torch.tensor(dout)).sum().backward()\n'
+                                      '    return s.detach().numpy(), z.grad.numpy()\n'
+                                      '\n'
+                                      '\n'
+                                      'def check_gap(z, dout):\n'
+                                      '    s, dz = torch_gap(z, dout)\n'
+                                      '    H, W = z.shape[2:]\n'
+                                      '    case = f"z {z.shape}"\n'
+                                      '    checks.check_close(f"gap_forward ({case})", '
+                                      'gap_forward(z), s, mistakes=[\n'
+                                      '        ("평균이 아니라 합을 냈습니다: 맵의 값 H·W개를 더한 뒤 H·W로 나누세요.", s * '
+                                      'H * W),\n'
+                                      '        ("(N, C, 1, 1) 모양으로 돌려주었습니다: 맵마다 숫자 하나인 (N, C)로 '
+                                      '만드세요.",\n'
+                                      '         s[:, :, None, None]),\n'
+                                      '        ("채널 축으로 평균을 냈습니다: 평균은 맵마다(2, 3번 축) 냅니다.", '
+                                      'z.mean(axis=1))])\n'
+                                      '    checks.check_close(f"gap_backward ({case})", '
+                                      'gap_backward(dout, z.shape), dz, mistakes=[\n'
+                                      '        ("H·W로 나누지 않았습니다: 평균의 그레이디언트는 dout/(H·W)입니다.", dz * '
+                                      'H * W),\n'
+                                      '        ("한 자리로만 보냈습니다: 최대 풀링과 달리 평균은 맵의 모든 값이 똑같이 '
+                                      '기여합니다.",\n'
+                                      '         np.pad(dout[:, :, None, None] / (H * W), ((0, 0), '
+                                      '(0, 0), (0, H - 1), (0, W - 1))))])\n'
+                                      '\n'
+                                      '\n'
+                                      'with checks.checking("전역 평균 풀링"):\n'
+                                      '    checks.check_own_work(gap_forward, "torch", '
+                                      '"dlbasics")\n'
+                                      '    checks.check_own_work(gap_backward, "torch", '
+                                      '"dlbasics")\n'
+                                      '    rng = np.random.default_rng(5)\n'
+                                      '    for shape in [(2, 3, 4, 5), (1, 2, 7, 7)]:\n'
+                                      '        check_gap(rng.normal(size=shape), '
+                                      'rng.normal(size=shape[:2]))',
+                            'title': '문제 3. 전역 평균 풀링의 전방 계산과 역방향 계산'},
                            {'grade_id': 'inception_params_answer',
                             'kind': 'answer',
                             'names': ['conv_params', 'inception_params', 'naive_inception_params'],
                             'points': 0,
-                            'title': '문제 3. 1×1 콘볼루션이 아끼는 매개변수'},
+                            'title': '문제 4. 1×1 콘볼루션이 아끼는 매개변수'},
                            {'grade_id': 'inception_params_check',
                             'kind': 'check',
                             'points': 2,
@@ -1174,7 +1481,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '                       naive_inception_params(192, 64, 128, '
                                       '32), 387296)\n'
                                       '    check.show("(3a)", f"{inception_params(*args):,}개")',
-                            'title': '문제 3. 1×1 콘볼루션이 아끼는 매개변수'},
+                            'title': '문제 4. 1×1 콘볼루션이 아끼는 매개변수'},
                            {'grade_id': 'residual_block',
                             'kind': 'setup',
                             'points': 0,
@@ -1196,12 +1503,12 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '        F_x = self.conv2(torch.relu(self.conv1(x)))\n'
                                       '        return torch.relu(F_x + x) if self.residual else '
                                       'torch.relu(F_x)',
-                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
+                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
                            {'grade_id': 'make_net_answer',
                             'kind': 'answer',
                             'names': ['make_net'],
                             'points': 0,
-                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
+                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
                            {'grade_id': 'make_net_check',
                             'kind': 'check',
                             'points': 2,
@@ -1251,7 +1558,7 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '                               '
                                       'dlbasics.count_parameters(net), 15690)\n'
                                       '    check.show("매개변수", "15,690개")',
-                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
+                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
                            {'grade_id': 'train_pair',
                             'kind': 'setup',
                             'points': 0,
@@ -1270,10 +1577,10 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '                                           batch_size=32, '
                                       'progress=False)\n'
                                       '    return histories, nets',
-                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'},
-                           {'grade_id': 'degradation_check',
-                            'kind': 'check',
-                            'points': 2,
+                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
+                           {'grade_id': 'degradation_run',
+                            'kind': 'setup',
+                            'points': 0,
                             'source': 'with checks.checking("평범한 신경망 대 잔류 신경망") as check:\n'
                                       '    plain_loss = histories[False]["loss"][-1]\n'
                                       '    residual_loss = histories[True]["loss"][-1]\n'
@@ -1286,10 +1593,26 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                       '확인하세요.")\n'
                                       '    checks.check_true(residual_loss < 1.2,\n'
                                       '                      f"잔류 신경망의 마지막 손실이 '
-                                      '{residual_loss:.3f}로 1.2보다 큽니다: 문제 4의 "\n'
+                                      '{residual_loss:.3f}로 1.2보다 큽니다: 문제 5의 "\n'
                                       '                      "make_net이 블록을 ResidualBlock(width, '
                                       'residual)로 만드는지 확인하세요.")',
-                            'title': '문제 4. 깊은 평범한 신경망 대 잔류 신경망'}],
+                            'title': '문제 5. 깊은 평범한 신경망 대 잔류 신경망'},
+                           {'before': '## 문제 6. 생각해 보기: 평범한 신경망은 왜 배우지 못했나 (서술형)\n'
+                                      '\n'
+                                      '아래 칸에 글로 답하세요(코드는 쓰지 않습니다). 강사가 읽고 채점합니다.\n'
+                                      '\n'
+                                      '1. 블록 10개인 평범한 신경망의 훈련 손실이 처음 값 ln 10 ≈ 2.30 근처에 머문 까닭을 문제 '
+                                      '1의 역전파 식(dx가 어떤\n'
+                                      '   항의 곱과 합인지)으로 설명하세요. 잔류 신경망에서는 무엇이 다른가요?\n'
+                                      '2. 4.4.3절의 평범한 신경망은 콘볼루션마다 배치 정규화를 두었고, 그레이디언트가 사라지지 '
+                                      '않았습니다(오히려 입력\n'
+                                      '   쪽이 더 컸습니다). 그런데도 ResNet 논문은 깊은 평범한 신경망의 **훈련 오류**가 커진다고 '
+                                      '합니다. 이 둘을 함께\n'
+                                      '   설명해 보세요.',
+                            'grade_id': 'reasoning',
+                            'kind': 'manual',
+                            'points': 2,
+                            'title': '문제 6. 생각해 보기: 평범한 신경망은 왜 배우지 못했나 (서술형)'}],
  'lab5_home_test': [{'grade_id': 'setup',
                      'kind': 'setup',
                      'points': 0,
@@ -1617,4 +1940,301 @@ TEMPLATES = {'lab1_dmlp': [{'grade_id': 'setup',
                                '                                         '
                                'augmentation_mistakes(image_hw, crop_hw, flip, step)\n'
                                '                                         if value != expected])',
-                     'title': '문제 9. 데이터 확대: 노트의 2048배와 세는 약속'}]}
+                     'title': '문제 9. 데이터 확대: 노트의 2048배와 세는 약속'},
+                    {'before': '## 문제 10. 생각해 보기: AlexNet의 55×55와 노트의 1/k 어림 (서술형)\n'
+                               '\n'
+                               '아래 칸에 글로 답하세요(코드는 쓰지 않습니다). 강사가 읽고 채점합니다.\n'
+                               '\n'
+                               '1. 문제 1에서 본 것처럼 224×224 입력에 11×11 커널을 보폭 4로 적용하면 출력이 55가 아닙니다. 출력을 '
+                               '55×55로\n'
+                               '   만드는 두 가지 방법(입력의 크기를 바꾸기, 덧대기를 주기)을 각각 출력 크기 식에 숫자를 넣어 보이세요.\n'
+                               '2. 노트는 보폭을 k로 하면 m×n 영상이 m/k × n/k로 줄어든다고 합니다. 224를 4로 나눈 56과 문제 '
+                               '1의 식이 주는 값이\n'
+                               '   다른 까닭을 커널 크기와 덧대기로 설명하세요. 어떤 덧대기를 쓰면 노트의 어림이 (거의) 맞나요?',
+                     'grade_id': 'reasoning',
+                     'kind': 'manual',
+                     'points': 2,
+                     'title': '문제 10. 생각해 보기: AlexNet의 55×55와 노트의 1/k 어림 (서술형)'}],
+ 'lab6_regularization': [{'grade_id': 'setup',
+                          'kind': 'setup',
+                          'points': 0,
+                          'source': 'import numpy as np\n'
+                                    'import torch\n'
+                                    '\n'
+                                    'from dlbasics import checks\n'
+                                    '\n'
+                                    'FORBIDDEN = ("torch", "dlbasics.regularization", '
+                                    '"dlbasics.mlp", "dlbasics.train")',
+                          'title': ''},
+                         {'grade_id': 'dropout_answer',
+                          'kind': 'answer',
+                          'names': ['dropout_backward', 'dropout_forward'],
+                          'points': 0,
+                          'title': '문제 1. 드롭아웃의 전방 계산과 역방향 계산'},
+                         {'grade_id': 'dropout_check',
+                          'kind': 'check',
+                          'points': 3,
+                          'source': 'def check_dropout_forward(shape, p, seed):\n'
+                                    '    """모두 1인 z에 드롭아웃: 살아남은 비율, 값, 평균, 샘플마다의 마스크, 시드에 따른 '
+                                    '재현."""\n'
+                                    '    z = np.ones(shape)\n'
+                                    '    out, m = dropout_forward(z, p, '
+                                    'np.random.default_rng(seed))\n'
+                                    '    case = f"z {shape}, p = {p}"\n'
+                                    '    checks.check_true(np.shape(m) == shape, f"마스크 m ({case})의 '
+                                    '모양이 {np.shape(m)}인데 z와 "\n'
+                                    '                                            f"같은 "\n'
+                                    '                      f"{shape}여야 합니다."\n'
+                                    '                      + (" 끌 노드는 샘플마다 따로 '
+                                    '뽑습니다(rng.random(z.shape))."\n'
+                                    '                         if np.shape(m) == shape[1:] else '
+                                    '""))\n'
+                                    '    checks.check_shape(f"출력 ({case})", out, shape)\n'
+                                    '    kept = float(np.mean(m))\n'
+                                    '    checks.check_true(abs(kept - (1 - p)) < 0.02, f"{case}: '
+                                    '살아남은 비율이 {kept:.3f}입니다. "\n'
+                                    '                      + ("p는 끄는 비율입니다: 확률 p로 끄고 1 − p로 '
+                                    '남기세요."\n'
+                                    '                         if abs(kept - p) < 0.02 else f"기대는 1 '
+                                    '− p = {1 - p:.2f}입니다."))\n'
+                                    '    values = {float(v) for v in np.round(np.unique(out), 6)}\n'
+                                    '    want = {0.0, round(1 / (1 - p), 6)}\n'
+                                    '    hint = ("살아남은 값을 1/(1 − p)로 키우지 않았습니다: 역 드롭아웃은 학습할 때 1/(1 '
+                                    '− p)배 해서 "\n'
+                                    '            "예측할 때 아무것도 곱하지 않게 합니다." if values <= {0.0, 1.0} '
+                                    'else\n'
+                                    '            "1/(1 − p)를 곱하지 않고 1 − p를 곱했습니다: 예측할 때 곱하던 옛 '
+                                    '방식입니다. 학습할 때 "\n'
+                                    '            "1/(1 − p)배 하세요." if values <= {0.0, round(1 - p, '
+                                    '6)} else "")\n'
+                                    '    checks.check_true(values <= want, f"{case}: 출력의 값이 '
+                                    '{sorted(values)[:4]}인데, 0 아니면 "\n'
+                                    '                      f"1/(1 − p) = {1 / (1 - p):.4f}여야 합니다. '
+                                    '{hint}".rstrip())\n'
+                                    '    checks.check_close(f"출력 ({case})", out, z * m / (1 - p))\n'
+                                    '    checks.check_true(len({np.asarray(row).tobytes() for row '
+                                    'in np.asarray(m)[:20]}) > 1,\n'
+                                    '                      f"{case}: 샘플(행)마다 마스크가 같습니다: 끌 노드는 샘플마다 '
+                                    '따로 뽑습니다"\n'
+                                    '                      "(마스크는 z와 같은 모양).")\n'
+                                    '    again = dropout_forward(z, p, '
+                                    'np.random.default_rng(seed))[1]\n'
+                                    '    checks.check_true(np.array_equal(m, again), f"{case}: 같은 '
+                                    '시드의 rng로 다른 마스크가 "\n'
+                                    '                                                f"나왔습니다: "\n'
+                                    '                      "np.random.rand 같은 전역 난수 대신 받은 '
+                                    'rng(rng.random)로 뽑으세요.")\n'
+                                    '    return kept\n'
+                                    '\n'
+                                    '\n'
+                                    'def check_dropout_backward(shape, p, seed):\n'
+                                    '    rng = np.random.default_rng(seed)\n'
+                                    '    m = rng.random(shape) >= p\n'
+                                    '    dout = rng.normal(size=shape)\n'
+                                    '    z = torch.tensor(rng.normal(size=shape), '
+                                    'requires_grad=True)\n'
+                                    '    (z * torch.tensor(m) / (1 - p) * '
+                                    'torch.tensor(dout)).sum().backward()\n'
+                                    '    checks.check_close(f"dz (z {shape}, p = {p})", '
+                                    'dropout_backward(dout, m, p), z.grad.numpy(),\n'
+                                    '                       mistakes=[("꺼진 노드로도 그레이디언트를 보냈습니다: '
+                                    '마스크를 곱하세요.",\n'
+                                    '                                  dout / (1 - p)),\n'
+                                    '                                 ("1/(1 − p)를 곱하지 않았습니다: 전방 '
+                                    '계산에서 1/(1 − p)배 "\n'
+                                    '                                  "했으므로 "\n'
+                                    '                                  "그레이디언트도 1/(1 − p)배입니다.", '
+                                    'dout * m),\n'
+                                    '                                 ("1 − p를 곱했습니다: 1/(1 − '
+                                    'p)배입니다.", dout * m * (1 - p))])\n'
+                                    '\n'
+                                    '\n'
+                                    'with checks.checking("드롭아웃") as check:\n'
+                                    '    checks.check_own_work(dropout_forward, *FORBIDDEN)\n'
+                                    '    checks.check_own_work(dropout_backward, *FORBIDDEN)\n'
+                                    '    kept = check_dropout_forward((2000, 50), 0.3, seed=0)\n'
+                                    '    z = np.random.default_rng(1).normal(size=(4, 6))\n'
+                                    '    out, m = dropout_forward(z, 0.3, '
+                                    'np.random.default_rng(2), training=False)\n'
+                                    '    checks.check_true(m is None and np.array_equal(out, z), '
+                                    '"예측 모드(training=False)에서는 "\n'
+                                    '                      "노드를 끄지 않고 z를 그대로, 마스크는 None으로 '
+                                    '돌려주세요.")\n'
+                                    '    out, _ = dropout_forward(z, 0.0, '
+                                    'np.random.default_rng(3))\n'
+                                    '    checks.check_close("p = 0일 때의 출력 (끄는 노드 없음)", out, z)\n'
+                                    '    check_dropout_backward((5, 7), 0.3, seed=4)\n'
+                                    '    check.show("p = 0.3에서 살아남은 비율", round(kept, 3))',
+                          'title': '문제 1. 드롭아웃의 전방 계산과 역방향 계산'},
+                         {'grade_id': 'decay_answer',
+                          'kind': 'answer',
+                          'names': ['sgd_weight_decay'],
+                          'points': 0,
+                          'title': '문제 2. 가중치 축소를 넣은 경사 하강법의 갱신'},
+                         {'grade_id': 'decay_check',
+                          'kind': 'check',
+                          'points': 2,
+                          'source': 'def torch_weight_decay(Us, grads, rho, lam):\n'
+                                    '    """가중치에만 weight_decay = λ를 준 torch.optim.SGD의 한 걸음 (U^l '
+                                    '모양으로)."""\n'
+                                    '    weights = [torch.tensor(U[:, 1:]) for U in Us]\n'
+                                    '    biases = [torch.tensor(U[:, 0]) for U in Us]\n'
+                                    '    for w, b, g in zip(weights, biases, grads, strict=True):\n'
+                                    '        w.grad, b.grad = torch.tensor(g[:, 1:]), '
+                                    'torch.tensor(g[:, 0])\n'
+                                    '    groups = [{"params": weights, "weight_decay": lam}, '
+                                    '{"params": biases}]\n'
+                                    '    torch.optim.SGD(groups, lr=rho).step()\n'
+                                    '    return [np.hstack([b.numpy()[:, None], w.numpy()])\n'
+                                    '            for w, b in zip(weights, biases, strict=True)]\n'
+                                    '\n'
+                                    '\n'
+                                    'def decay_mistakes(U, grad, rho, lam):\n'
+                                    '    """가중치 축소의 흔한 실수와 그 결과 [(설명, 갱신한 U)]."""\n'
+                                    '    weights = np.hstack([np.zeros((len(U), 1)), U[:, 1:]])\n'
+                                    '    return [("바이어스(0번 열)까지 줄였습니다: 바이어스는 U ← U − ρ ∂J/∂U로만 '
+                                    '갱신합니다.",\n'
+                                    '             U - rho * (grad + lam * U)),\n'
+                                    '            ("ρ를 빼고 (1 − λ)를 곱했습니다: 그레이디언트 λU에도 학습률 ρ가 곱해져 (1 '
+                                    '− ρλ)입니다.",\n'
+                                    '             U - rho * grad - lam * weights),\n'
+                                    '            ("λU를 더했습니다: 벌점 (λ/2)‖U‖²의 그레이디언트 λU도 빼서 가중치를 0 '
+                                    '쪽으로 줄입니다.",\n'
+                                    '             U - rho * (grad - lam * weights)),\n'
+                                    '            ("λ/2를 곱했습니다: (λ/2)‖U‖²의 그레이디언트는 λU입니다.",\n'
+                                    '             U - rho * (grad + lam / 2 * weights)),\n'
+                                    '            ("∂J/∂U를 빼지 않았습니다: 가중치 축소는 평소의 경사 하강에 더하는 '
+                                    '것입니다.",\n'
+                                    '             U - rho * lam * weights)]\n'
+                                    '\n'
+                                    '\n'
+                                    'def check_decay(sizes, rho, lam, seed):\n'
+                                    '    rng = np.random.default_rng(seed)\n'
+                                    '    Us = [rng.normal(size=(n, m + 1)) for m, n in '
+                                    'zip(sizes[:-1], sizes[1:], strict=True)]\n'
+                                    '    grads = [rng.normal(size=U.shape) for U in Us]\n'
+                                    '    before = [U.copy() for U in Us]\n'
+                                    '    updated = sgd_weight_decay(Us, grads, rho, lam)\n'
+                                    '    checks.check_value(f"len(sgd_weight_decay(...)) (층 '
+                                    '{len(Us)}개)", len(updated), len(Us))\n'
+                                    '    for l, (got, want, U, g) in enumerate(zip(updated, '
+                                    'torch_weight_decay(before, grads, rho, lam),\n'
+                                    '                                              before, grads, '
+                                    'strict=True), start=1):\n'
+                                    '        checks.check_close(f"갱신한 U^{l} (ρ = {rho}, λ = '
+                                    '{lam})", got, want,\n'
+                                    '                           mistakes=decay_mistakes(U, g, rho, '
+                                    'lam))\n'
+                                    '    checks.check_true(all(np.array_equal(U, b) for U, b in '
+                                    'zip(Us, before, strict=True)),\n'
+                                    '                      "받은 U를 제자리에서 바꾸었습니다: 새 배열을 만들어 '
+                                    '돌려주세요.")\n'
+                                    '\n'
+                                    '\n'
+                                    'with checks.checking("가중치 축소를 넣은 갱신"):\n'
+                                    '    checks.check_own_work(sgd_weight_decay, *FORBIDDEN)\n'
+                                    '    check_decay([4, 3, 2], rho=0.1, lam=0.5, seed=0)',
+                          'title': '문제 2. 가중치 축소를 넣은 경사 하강법의 갱신'},
+                         {'grade_id': 'early_answer',
+                          'kind': 'answer',
+                          'names': ['early_stopping'],
+                          'points': 0,
+                          'title': '문제 3. 조기 멈춤: 가장 좋았던 가중치 지키기'},
+                         {'grade_id': 'early_check',
+                          'kind': 'check',
+                          'points': 3,
+                          'source': 'def fake_training(losses, n_weights=2):\n'
+                                    '    """흉내 낸 학습: (train_epoch, val_loss, weights). e번째 에포크 뒤의 '
+                                    '가중치는 모두 e."""\n'
+                                    '    weights = [np.zeros(3) for _ in range(n_weights)]\n'
+                                    '    remaining = list(losses)\n'
+                                    '\n'
+                                    '    def train_epoch():\n'
+                                    '        for w in weights:\n'
+                                    '            w += 1\n'
+                                    '\n'
+                                    '    def val_loss():\n'
+                                    '        return remaining.pop(0)\n'
+                                    '\n'
+                                    '    return train_epoch, val_loss, weights\n'
+                                    '\n'
+                                    '\n'
+                                    'def check_early(losses, patience, min_delta, expected, '
+                                    'mistakes=()):\n'
+                                    '    """expected = (멈춘 에포크, 가장 좋았던 에포크); mistakes = [(설명, 그 '
+                                    '실수의 두 에포크)]."""\n'
+                                    '    train_epoch, val_loss, weights = fake_training(losses)\n'
+                                    '    result = early_stopping(train_epoch, val_loss, weights, '
+                                    'patience, min_delta,\n'
+                                    '                            max_epochs=len(losses))\n'
+                                    '    checks.check_value("early_stopping이 돌려주는 값의 개수", '
+                                    'len(result), 4)\n'
+                                    '    best_weights, stop, best, history = result\n'
+                                    '    case = f"검증 손실 {losses}, patience = {patience}, min_delta '
+                                    '= {min_delta}"\n'
+                                    '    checks.check_value(f"(멈춘 에포크, 가장 좋았던 에포크) ({case})", '
+                                    '(stop, best), expected,\n'
+                                    '                       mistakes=mistakes)\n'
+                                    '    checks.check_value(f"검증 손실 리스트 ({case})", history, '
+                                    'losses[:stop])\n'
+                                    '    checks.check_true(best_weights is not None and '
+                                    'len(best_weights) == len(weights),\n'
+                                    '                      "가장 좋았던 에포크의 가중치 리스트(weights와 같은 개수의 '
+                                    '배열)를 "\n'
+                                    '                      "돌려주세요.")\n'
+                                    '    kept = {float(np.mean(w)) for w in best_weights}\n'
+                                    '    hint = (" 가중치를 복사해 두지 않았습니다: 기억해 둔 배열을 뒤의 학습이 제자리에서 '
+                                    '바꿨습니다. "\n'
+                                    '            "[w.copy() for w in weights]처럼 복사하세요." if kept == '
+                                    '{float(stop)} else "")\n'
+                                    '    checks.check_true(kept == {float(best)}, f"돌려준 가중치가 '
+                                    '{sorted(kept)}번째 에포크의 것인데, "\n'
+                                    '                      f"가장 좋았던 에포크는 {best}입니다.{hint}")\n'
+                                    '\n'
+                                    '\n'
+                                    'OFF_BY_ONE = ("patience를 하나 더 기다렸습니다: 가장 좋은 에포크에서 patience '
+                                    '에포크가 지나면 "\n'
+                                    '              "멈춥니다.")\n'
+                                    'NO_STOP = "멈추지 않았습니다: 나아지지 않은 에포크가 patience에 이르면 멈춥니다."\n'
+                                    'NO_DELTA = ("min_delta를 쓰지 않았습니다: 손실 < (지금까지의 최저) − '
+                                    'min_delta일 때만 나아진 "\n'
+                                    '            "것입니다.")\n'
+                                    'TIES = "같은 값을 나아진 것으로 쳤습니다: 최저보다 작아야(<) 나아진 것입니다."\n'
+                                    'LAST = "가장 좋았던 에포크가 아니라 멈춘 에포크를 돌려주었습니다."\n'
+                                    'PREVIOUS = ("바로 앞 에포크와 비교했습니다: 나아졌는지는 지금까지의 가장 낮은 손실과 '
+                                    '견줍니다.")\n'
+                                    '\n'
+                                    'with checks.checking("조기 멈춤") as check:\n'
+                                    '    checks.check_own_work(early_stopping, *FORBIDDEN)\n'
+                                    '    rising = [1.0, 0.8, 0.7, 0.72, 0.71, 0.69, 0.75, 0.8, '
+                                    '0.9, 1.0]\n'
+                                    '    check_early(rising, 2, 0.0, (5, 3), [(OFF_BY_ONE, (9, '
+                                    '6)), (NO_STOP, (10, 6)),\n'
+                                    '                                         (LAST, (5, 5)), '
+                                    '(PREVIOUS, (8, 6))])\n'
+                                    '    slow = [1.0, 0.9, 0.88, 0.87, 0.86, 0.85, 0.84]\n'
+                                    '    check_early(slow, 3, 0.05, (5, 2), [(NO_DELTA, (7, 7)), '
+                                    '(OFF_BY_ONE, (6, 2)),\n'
+                                    '                                        (LAST, (5, 5))])\n'
+                                    '    flat = [0.5, 0.4, 0.4, 0.4, 0.3]\n'
+                                    '    check_early(flat, 2, 0.0, (4, 2), [(TIES, (5, 5)), '
+                                    '(OFF_BY_ONE, (5, 5)), (LAST, (4, 4))])\n'
+                                    '    check.show("멈춘 에포크, 가장 좋았던 에포크", "(5, 3), (5, 2), (4, '
+                                    '2)")',
+                          'title': '문제 3. 조기 멈춤: 가장 좋았던 가중치 지키기'},
+                         {'before': '## 문제 4. 생각해 보기: 1/(1 − p)를 곱하지 않으면 (서술형)\n'
+                                    '\n'
+                                    '아래 칸에 글로 답하세요(코드는 쓰지 않습니다). 강사가 읽고 채점합니다.\n'
+                                    '\n'
+                                    'p = 0.5인 드롭아웃을 은닉층 뒤에 두고, 학습할 때 살아남은 출력에 1/(1 − p)를 곱하지 '
+                                    '**않고**, 예측할 때도 아무것도\n'
+                                    '하지 않는다고 합시다.\n'
+                                    '\n'
+                                    '1. 예측할 때 다음 층의 노드가 받는 가중합 s의 (드롭아웃 부분의) 기댓값은 학습할 때의 몇 배인가요? '
+                                    '이유를 쓰세요.\n'
+                                    '2. 그러면 출력층의 softmax 확률은 학습할 때와 비교해 어떻게 달라질 수 있나요?\n'
+                                    '3. 학습할 때 1/(1 − p)를 곱하지 않는다면, 예측할 때 무엇을 해야 학습 때와 기댓값이 맞나요?',
+                          'grade_id': 'reasoning',
+                          'kind': 'manual',
+                          'points': 2,
+                          'title': '문제 4. 생각해 보기: 1/(1 − p)를 곱하지 않으면 (서술형)'}]}
