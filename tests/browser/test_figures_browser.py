@@ -15,6 +15,8 @@ FIGURES = [("4_2_deep_mlp", "그림 4-3"), ("4_3_1_convolution_pooling", "그림
            ("4_3_2_lenet5", "그림 4-19"), ("4_4_2_nin_googlenet", "그림 4-26"),
            ("4_4_3_resnet", "그림 4-28")]
 OPEN_MS = 60_000
+# JupyterLab restores the notebooks opened before in background tabs; Lumino hides those.
+SHOWN_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +35,8 @@ def chapter_url(lab_url, stem):
 @pytest.mark.parametrize(("stem", "caption"), FIGURES, ids=[c for _, c in FIGURES])
 def test_figure_is_shown_readable_in_jupyterlab(page, lab_url, reports, stem, caption):
     page.goto(chapter_url(lab_url, stem))
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-CodeCell")
-    cell = (page.locator(".jp-Notebook .jp-CodeCell")
+    page.wait_for_selector(f"{SHOWN_NOTEBOOK} .jp-CodeCell")
+    cell = (page.locator(f"{SHOWN_NOTEBOOK} .jp-CodeCell")
             .filter(has=page.locator(".jp-InputArea", has_text=caption))
             .filter(has=page.locator(".jp-OutputArea-output img")).first)
     image = cell.locator(".jp-OutputArea-output img").first
