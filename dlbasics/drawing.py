@@ -25,10 +25,12 @@ axes' texts.
 import math
 import operator
 import textwrap
+from itertools import pairwise
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
+from matplotlib.path import Path
 
 from .plotting import use_korean_font
 
@@ -1296,4 +1298,442 @@ def feature_map_stages(model, x, layers, *, names=None, classes=None, steps=None
     panels[-1].suptitle(f"부류 점수\n{len(scores)}", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=11)
+    return fig
+
+
+# ---- flows in rows, graphs in panels, boxes on a photograph (4.4) ----------------------------
+
+def layer_flow(model, input_shape, *, layers=SHAPE_LAYERS, repeats=False):
+    """The tensors ``model`` makes from one zero input of ``input_shape`` (C, H, W), as a flow
+    for :func:`flow_rows`: ``dict(shapes=..., ops=..., splits=..., layers=...)``.
+
+    ``shapes[0]`` is the input and ``ops[i]`` labels the layer (:func:`describe_module`) that
+    turns ``shapes[i]`` into ``shapes[i + 1]``; only layers whose class name is in ``layers`` are
+    recorded. ``splits``: the channel groups of each tensor (a grouped convolution's output);
+    ``layers``: the qualified name of the layer that made each tensor after the input ('conv1').
+    ``repeats``: consecutive layers with the same label and output shape become one step
+    labelled '… ×n' (VGG's stacked 3×3 convolutions), named after the last of them.
+    """
+    import torch
+
+    records, hooks = [], []
+    for module in model.modules():
+        if type(module).__name__ in layers:
+            hooks.append(module.register_forward_hook(
+                lambda mod, _inputs, out: records.append((mod, tuple(out.shape[1:])))))
+    param = next(model.parameters(), None)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape,
+                              device=param.device if param is not None else "cpu"))
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    qualified = {id(mod): name for name, mod in model.named_modules()}
+    steps = []  # [label, output shape, groups, times, name]
+    for mod, shape in records:
+        label, groups = describe_module(mod), getattr(mod, "groups", 1)
+        if repeats and steps and steps[-1][:3] == [label, shape, groups]:
+            steps[-1][3] += 1
+            steps[-1][4] = qualified[id(mod)]
+        else:
+            steps.append([label, shape, groups, 1, qualified[id(mod)]])
+    return dict(shapes=[tuple(input_shape)] + [step[1] for step in steps],
+                ops=[step[0] + (f" ×{step[3]}" if step[3] > 1 else "") for step in steps],
+                splits=[1] + [step[2] for step in steps], layers=[step[4] for step in steps])
+
+
+def _lines_height(text, fontsize, unit_inches, spacing=1.25):
+    """Height in data units of ``text`` set in ``fontsize`` points, one unit = unit_inches."""
+    return len(str(text).split("\n")) * fontsize * spacing / 72 / unit_inches
+
+
+def flow_rows(rows, *, labels=None, connect=False, brackets=None, title=None, scale=0.45,
+              fontsize=9, wrap=9, gap=1.3, unit_inches=0.7):
+    """Tensor flows drawn as cuboids, one row under another, sized for 100% zoom.
+
+    ``rows``: dicts with ``shapes`` ((C, H, W) or (n,) for a vector), ``ops`` (a label per
+    arrow, wrapped by :func:`wrap_label` at ``wrap`` characters) and optional ``splits`` (channel
+    groups per tensor) and ``names`` (a name per tensor, under its size), as
+    :func:`layer_flow` returns. ``labels``: a heading above each row (e.g. its parameter count).
+    ``connect``: the rows are one flow wrapped onto several lines; every row after the first
+    then has one op more than it has arrows, the layer entering it, drawn on a line that leaves
+    the end of the row above and comes into the row from the left. ``brackets``: {text: (first,
+    last)} draws a bracket over the tensors ``first`` … ``last`` (indices counted over all rows,
+    0 = the first row's first tensor; both in one row). Returns the figure.
+    """
+    use_korean_font()
+    if labels is not None and len(labels) != len(rows):
+        raise ValueError(f"labels needs one heading per row ({len(rows)}), got {len(labels)}")
+    plan, start = [], 0  # per row: shapes, ops drawn between its tensors, the op entering it
+    for r, row in enumerate(rows):
+        shapes = [tuple(int(n) for n in s) for s in row["shapes"]]
+        entering = connect and r > 0
+        ops = list(row["ops"] if row.get("ops") is not None
+                   else [""] * (len(shapes) - 1 + entering))
+        if len(ops) != len(shapes) - 1 + entering:
+            raise ValueError(f"row {r}: {len(shapes)} tensors need {len(shapes) - 1 + entering} "
+                             f"ops, got {len(ops)}")
+        splits = list(row.get("splits") or [1] * len(shapes))
+        names = list(row.get("names") or [None] * len(shapes))
+        if len(splits) != len(shapes) or len(names) != len(shapes):
+            raise ValueError(f"row {r}: splits and names need one entry per tensor")
+        plan.append(dict(shapes=shapes, ops=ops[entering:], entering=ops[0] if entering else None,
+                         splits=splits, names=names, first=start))
+        start += len(shapes)
+    for r, row in enumerate(plan):  # the op entering a row is drawn at the end of the row above
+        row["leaving"] = plan[r + 1]["entering"] if r + 1 < len(plan) else None
+    text_unit = fontsize / 72 / unit_inches  # one line of text, in data units
+    ya = 0.4 * scale  # arrows run at this height above a row's baseline
+    # first pass: each tensor's place and size relative to its row's baseline
+    for row in plan:
+        x, row["items"] = 0.0, []
+        for i, shape in enumerate(row["shapes"]):
+            cuboid = shape if len(shape) == 3 else (1, shape[0], 1)
+            w = _span(cuboid[2], scale) + 0.6 * _span(max(cuboid[0] // row["splits"][i], 1),
+                                                      scale * 0.9)
+            d = 0.45 * _span(max(cuboid[0] // row["splits"][i], 1), scale * 0.9)
+            split = row["splits"][i]
+            h = split * (_span(cuboid[1], scale) + d) + (split - 1) * 0.15 * scale
+            label = _shape_label(shape) + (f"\n{row['names'][i]}" if row["names"][i] else "")
+            row["items"].append(dict(x=x, w=w, h=h, shape=cuboid, split=row["splits"][i],
+                                     vector=len(shape) != 3, label=label))
+            x += w + (gap if i < len(row["shapes"]) - 1 else 0)
+        row["width"] = x + (gap if row["leaving"] is not None else 0)
+        ops = [wrap_label(op, wrap) for op in row["ops"] + [row["leaving"] or ""]]
+        op_top = ya + 0.1 + max(_lines_height(op, fontsize, unit_inches, 1.3) for op in ops)
+        row["top"] = max([op_top] + [it["h"] for it in row["items"]])
+        row["bottom"] = 0.15 * scale + max(_lines_height(it["label"], fontsize, unit_inches)
+                                           for it in row["items"])
+    for text, (first, last) in (brackets or {}).items():
+        owner = [row for row in plan if row["first"] <= first <= last < row["first"]
+                 + len(row["shapes"])]
+        if not owner:
+            raise ValueError(f"bracket {text!r}: tensors {first}…{last} are not in one row")
+        row = owner[0]
+        items = row["items"][first - row["first"]:last - row["first"] + 1]
+        row.setdefault("brackets", []).append((text, items))
+    for row in plan:
+        if row.get("brackets"):
+            row["bracket_y"] = row["top"] + 0.25
+            row["top"] = row["bracket_y"] + 0.08 + 1.3 * text_unit
+    heading = 1.35 * (fontsize + 1) / 72 / unit_inches
+    fig, ax = plt.subplots()
+    y, left = 0.0, -0.8 if connect else -0.2
+    right = max(row["width"] for row in plan) + 0.2
+    bottoms = []
+    for r, row in enumerate(plan):
+        if labels is not None:
+            y -= heading
+            ax.text(0, y + 0.1 * heading, labels[r], ha="left", va="bottom",
+                    fontsize=fontsize + 1)
+        y -= row["top"] + 0.1
+        row["y"] = y
+        for i, it in enumerate(row["items"]):
+            draw_cuboid(ax, it["x"], y, *it["shape"], scale=scale, split=it["split"],
+                        color="#c7e9c0" if it["vector"] else "#9ecae1")
+            ax.text(it["x"] + it["w"] / 2, y - 0.15 * scale, it["label"], ha="center",
+                    va="top", fontsize=fontsize, linespacing=1.15)
+            if i < len(row["items"]) - 1:
+                x0, x1 = it["x"] + it["w"], row["items"][i + 1]["x"]
+                ax.add_patch(FancyArrowPatch((x0 + 0.05, y + ya), (x1 - 0.05, y + ya),
+                                             arrowstyle="-|>", mutation_scale=10, lw=1))
+                ax.text((x0 + x1) / 2, y + ya + 0.1, wrap_label(row["ops"][i], wrap),
+                        ha="center", va="bottom", fontsize=fontsize, linespacing=1.1)
+        for text, items in row.get("brackets", []):
+            b_left, b_right = items[0]["x"], items[-1]["x"] + items[-1]["w"]
+            b_y = y + row["bracket_y"]
+            ax.plot([b_left, b_left, b_right, b_right], [b_y - 0.12, b_y, b_y, b_y - 0.12],
+                    color="0.3", lw=1, gid="bracket")
+            ax.text((b_left + b_right) / 2, b_y + 0.08, text, ha="center", va="bottom",
+                    fontsize=fontsize + 1)
+        y -= row["bottom"]
+        bottoms.append(y)
+        if row["leaving"] is not None:  # the line to the next row, labelled with its layer
+            y -= 0.3  # the line runs here, below this row's labels
+        y -= 0.3
+    for r, row in enumerate(plan[:-1]):
+        if row["leaving"] is None:
+            continue
+        last = row["items"][-1]
+        x0 = last["x"] + last["w"] + 0.05
+        xr, yr = row["width"], row["y"] + ya
+        y_mid = bottoms[r] - 0.3
+        ax.text((x0 + xr) / 2, yr + 0.1, wrap_label(row["leaving"], wrap), ha="center",
+                va="bottom", fontsize=fontsize, linespacing=1.1)
+        y_next = plan[r + 1]["y"] + ya
+        for xs, ys in (([x0, xr], [yr, yr]), ([xr, xr], [yr, y_mid]), ([xr, left + 0.2],
+                       [y_mid, y_mid]), ([left + 0.2, left + 0.2], [y_mid, y_next])):
+            ax.plot(xs, ys, color="black", lw=1, gid="connector")
+        ax.add_patch(FancyArrowPatch((left + 0.2, y_next), (-0.05, y_next), arrowstyle="-|>",
+                                     mutation_scale=10, lw=1, gid="connector"))
+    bottom = y + 0.3
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, 0.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    width, height = (right - left) * unit_inches, (0.1 - bottom) * unit_inches
+    top_room = 0.45 * title.count("\n") + 0.5 if title else 0.0
+    fig.set_size_inches(width, height + top_room)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=height / (height + top_room))
+    if title:
+        ax.set_title(title, fontsize=fontsize + 3)
+    return fig
+
+
+def feature_map_rows(model, input_shape, *, breaks, names=None, brackets=None, title=None,
+                     repeats=False, layers=SHAPE_LAYERS, **options):
+    """:func:`layer_flow` of ``model`` drawn by :func:`flow_rows`, wrapped onto several rows.
+
+    ``breaks``: the indices of the tensors that begin a new row (0 = the input), e.g. (5,) puts
+    AlexNet's conv3 … fc8 under its input … pool2. ``names``: a name per tensor (the input
+    included), or True for '입력' and the names of the model's layers ('conv1', …). Other
+    options (``scale``, ``unit_inches``, …) go to :func:`flow_rows`. Returns the figure.
+    """
+    flow = layer_flow(model, input_shape, layers=layers, repeats=repeats)
+    count = len(flow["shapes"])
+    names = (["입력", *flow["layers"]] if names is True else names) or [None] * count
+    if len(names) != count:
+        raise ValueError(f"names needs one name per tensor ({count}), got {len(names)}")
+    cuts = [0, *sorted(breaks), count]
+    if cuts != sorted(set(cuts)) or cuts[-2] >= count:
+        raise ValueError(f"breaks must be distinct tensor indices between 1 and {count - 1}, "
+                         f"got {breaks}")
+    rows = [dict(shapes=flow["shapes"][a:b], splits=flow["splits"][a:b], names=names[a:b],
+                 ops=flow["ops"][max(a - 1, 0):b - 1]) for a, b in pairwise(cuts)]
+    return flow_rows(rows, connect=True, brackets=brackets, title=title, **options)
+
+
+def _graph_label(box, folded, wrap):
+    """A box's text in :func:`graph_panels`: its layer (the folded BN/ReLU after ' · ' on their
+    own line, or left out), wrapped at ``wrap`` characters, then its output shape."""
+    layer, *rest = box.label.split(" · ")
+    lines = [wrap_label(layer, wrap) if len(layer) > wrap else layer]
+    if folded and rest:
+        lines.append(" · ".join(rest))
+    if box.shape:
+        lines.append(_shape_label(box.shape))
+    return "\n".join(lines)
+
+
+def graph_panels(panels, *, title=None, box_width=1.25, lane_gap=0.3, fontsize=9, wrap=16,
+                 folded=True, highlight=None):
+    """Block diagrams of torch modules (the boxes of :func:`graph_boxes`), side by side, one
+    panel each, at 100% zoom: one data unit is one inch, texts in ``fontsize`` points.
+
+    ``panels``: dicts with ``model``, ``input_shape`` and optional ``title``, ``leaves`` (module
+    classes kept whole) and ``columns`` (a long network wrapped into columns). A box shows its
+    layer and output shape; ``folded=False`` leaves out the BN and ReLU folded into it.
+    ``highlight``: boxes whose label starts with this text are tinted green (e.g. '1×1 conv').
+    An edge that skips rows goes down its own lane first and then into its target, so it passes
+    no box when that lane is free (an inception module's 1×1 branch); one that skips rows in
+    the same lane (a residual block's shortcut) arcs on the right, in red. Returns the figure.
+    """
+    use_korean_font()
+    layouts = []
+    for panel in panels:
+        boxes = graph_boxes(panel["model"], panel["input_shape"], leaves=panel.get("leaves", ()))
+        texts = {id(b): _graph_label(b, folded, wrap) for b in boxes}
+        lines = max(t.count("\n") + 1 for t in texts.values())
+        h = lines * fontsize * 1.2 / 72 + 0.14
+        row_height = h + 0.32
+        low = min(b.lane for b in boxes)
+        lanes = max(b.lane for b in boxes) - low + 1
+        starts = _column_starts(boxes, panel.get("columns", 1))
+        column = {b.rank: sum(b.rank >= s for s in starts) - 1 for b in boxes}
+        row = {r: r - starts[c] for r, c in column.items()}
+        step = box_width + lane_gap
+        column_width = lanes * step + 0.4
+        layouts.append(dict(boxes=boxes, texts=texts, h=h, row_height=row_height, low=low,
+                            step=step, column=column, row=row, column_width=column_width,
+                            width=len(starts) * column_width - 0.4,
+                            height=(max(row.values()) + 1) * row_height,
+                            title=panel.get("title")))
+    head = max((lay["title"].count("\n") + 1) * (fontsize + 1) * 1.3 / 72 + 0.12
+               for lay in layouts if lay["title"]) if any(lay["title"] for lay in layouts) else 0.0
+    widths = [lay["width"] + 0.3 for lay in layouts]
+    height = max(lay["height"] for lay in layouts) + 0.2 + head
+    top = 0.25 * (title.count("\n") + 1) + 0.2 if title else 0.0
+    fig = plt.figure(figsize=(sum(widths), height + top))
+    x = 0.0
+    for lay, width in zip(layouts, widths, strict=True):
+        ax = fig.add_axes([x / sum(widths), 0, width / sum(widths), height / (height + top)])
+        x += width
+        _draw_graph_panel(ax, lay, box_width, highlight, fontsize)
+        ax.set_xlim(-box_width / 2 - 0.15, -box_width / 2 - 0.15 + width)
+        ax.set_ylim(-(height - head) + lay["h"] / 2 + 0.1, lay["h"] / 2 + 0.1 + head)
+        ax.axis("off")
+        if lay["title"]:
+            ax.text(-box_width / 2, lay["h"] / 2 + 0.2, lay["title"], ha="left",
+                    va="bottom", fontsize=fontsize + 1, linespacing=1.2)
+    if title:
+        fig.suptitle(title, fontsize=fontsize + 3, y=1 - 0.12 / (height + top))
+    return fig
+
+
+def _draw_graph_panel(ax, lay, box_width, highlight, fontsize):
+    h, row_height, step = lay["h"], lay["row_height"], lay["step"]
+    pos = {id(b): (lay["column"][b.rank] * lay["column_width"] + (b.lane - lay["low"]) * step,
+                   -lay["row"][b.rank] * row_height) for b in lay["boxes"]}
+    row_y = {b.rank: pos[id(b)][1] for b in lay["boxes"]}
+    for b in lay["boxes"]:
+        x, y = pos[id(b)]
+        tinted = highlight and b.label.startswith(highlight)
+        color = "#fee391" if b.is_merge else "#c7e9c0" if tinted else "#deebf7"
+        ax.add_patch(FancyBboxPatch((x - box_width / 2, y - h / 2), box_width, h,
+                                    boxstyle="round,pad=0,rounding_size=0.06", facecolor=color,
+                                    edgecolor="black", lw=0.8, gid="node"))
+        ax.text(x, y, lay["texts"][id(b)], ha="center", va="center", fontsize=fontsize,
+                linespacing=1.1)
+    gap = row_height - h
+    for b in lay["boxes"]:
+        for p in b.preds:
+            (x0, y0), (x1, y1) = pos[id(p)], pos[id(b)]
+            if lay["column"][p.rank] != lay["column"][b.rank]:  # on in the next column
+                for start, end in (((x0, y0 - h / 2), (x0, y0 - h / 2 - gap * 0.8)),
+                                   ((x1, y1 + h / 2 + gap * 0.8), (x1, y1 + h / 2))):
+                    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9,
+                                                 lw=1.0, linestyle=":", color="0.4"))
+                continue
+            skip = b.rank - p.rank > 1
+            if skip and abs(x0 - x1) < 1e-9:  # a shortcut: an arc on the right, in red
+                ax.add_patch(FancyArrowPatch((x0 + box_width / 2, y0), (x1 + box_width / 2, y1),
+                                             arrowstyle="-|>", mutation_scale=9, lw=1.0,
+                                             connectionstyle="arc3,rad=-0.5", color="tab:red"))
+                continue
+            start = (x0, y0 - h / 2)
+            if skip:  # down its own lane to the row above the target, then across
+                below = row_y[b.rank - 1] - h / 2
+                ax.plot([x0, x0], [y0 - h / 2, below], color="black", lw=1.0)
+                start = (x0, below)
+            ax.add_patch(FancyArrowPatch(start, (x1, y1 + h / 2), arrowstyle="-|>",
+                                         mutation_scale=9, lw=1.0, color="black"))
+
+
+def photo_boxes(ax, image, boxes, *, title=None, fontsize=9):
+    """A photograph with labelled rectangles on it, e.g. the answer of an object detector
+    (그림 4-31), drawn on ``ax``.
+
+    ``image``: (H, W, 3) array; ``boxes``: dicts with ``label``, ``box`` = (x0, y0, x1, y1) in
+    pixels (x to the right, y down), and optional ``color``, ``style`` ('-' or '--') and
+    ``where`` ('above' the box's top-left corner, the default; 'below' its bottom-left corner;
+    'inside' its top-left corner), where the label goes. Returns ``ax``.
+    """
+    use_korean_font()
+    ax.imshow(image)
+    for i, spec in enumerate(boxes):
+        x0, y0, x1, y1 = spec["box"]
+        if not (x0 < x1 and y0 < y1):
+            raise ValueError(f"box {spec['label']!r} needs x0 < x1 and y0 < y1, got {spec['box']}")
+        color = spec.get("color", WINDOW_COLORS[i % len(WINDOW_COLORS)])
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2.2, edgecolor=color,
+                               linestyle=spec.get("style", "-"), gid="box"))
+        where = spec.get("where", "above")
+        pad = 6
+        x, y, va = {"above": (x0, y0 - pad, "bottom"), "below": (x0, y1 + pad, "top"),
+                    "inside": (x0 + pad, y0 + pad, "top")}[where]
+        ax.text(x, y, spec["label"], ha="left", va=va, fontsize=fontsize, color="white",
+                bbox=dict(facecolor=color, edgecolor="none", pad=1.5, alpha=0.9))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1)
+    return ax
+
+
+def collisions(fig):
+    """What collides in a drawing that puts labels inside shapes (boxes of a module graph,
+    rectangles on a photograph): pairs of texts whose boxes intersect, and a text and a shape
+    or line whose drawn outline crosses the text. Unlike :func:`overlaps`, a text wholly
+    inside a shape is that shape's label, and an arrow counts only where it passes, not over
+    the whole rectangle it spans. A readable figure returns []."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in fig.texts if t.get_text().strip()]
+    for ax in fig.axes:
+        texts += [t for t in ax.texts if t.get_text().strip()]
+        texts += [ax.title] if ax.get_title() else []
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    shapes = []  # (name, outline pieces in display coordinates; curves as line segments)
+    for ax in fig.axes:
+        for artist in [*ax.patches, *ax.lines]:
+            path = artist.get_path().transformed(artist.get_transform())
+            shapes.append((artist.get_gid() or type(artist).__name__,
+                           [Path(piece) for piece in path.to_polygons(closed_only=False)
+                            if len(piece) > 1]))
+    found = []
+    for i, (a, box) in enumerate(boxes):
+        found += [(a, b) for b, other in boxes[i + 1:] if box.overlaps(other)]
+        found += [(a, name) for name, pieces in shapes
+                  if any(piece.intersects_bbox(box, filled=False) for piece in pieces)]
+    return found
+
+
+def sheet_stacks(items, *, title=None, cell=0.32, fontsize=9, gap=0.9, unit_inches=0.75):
+    """Tensors drawn as stacks of feature maps, one sheet of h×w cells per channel, so that
+    the number of maps can be counted (그림 4-23: 8 maps, four 8×1×1 kernels, 4 maps).
+
+    ``items``: dicts with ``shape`` (C, h, w), optional ``label`` (under the size),
+    ``repeat`` (that many stacks side by side, e.g. a layer's K kernels), ``mark`` ((row, col),
+    a cell tinted in every sheet: the position a 1×1 kernel reads) and ``colors`` (one per
+    sheet, or per repeated stack, for the marked cells; default orange); or strings drawn
+    between them ('*', '=', or '→ label'). Sheets carry the gid "sheet", cells "cell".
+    Returns the figure.
+    """
+    use_korean_font()
+    dx, dy = 0.42 * cell, 0.32 * cell
+    placed, x, top = [], 0.0, 0.0
+    for item in items:
+        if isinstance(item, str):
+            label = item[1:].strip() if item.startswith("→") else ""
+            width = max(gap, 0.11 * len(label) + 0.5)
+            placed.append((x, width, item))
+            x += width
+            continue
+        c, h, w = (int(n) for n in item["shape"])
+        stack_w = w * cell + (c - 1) * dx
+        repeat = item.get("repeat", 1)
+        width = repeat * stack_w + (repeat - 1) * 0.25
+        placed.append((x, width, item))
+        x += width
+        top = max(top, h * cell + (c - 1) * dy)
+    fig, ax = plt.subplots()
+    for x0, width, item in placed:
+        if isinstance(item, str):
+            _draw_symbol(ax, x0, top / 2, width, item, fontsize)
+            continue
+        c, h, w = (int(n) for n in item["shape"])
+        repeat = item.get("repeat", 1)
+        colors = item.get("colors") or ["#fdae6b"] * (repeat if repeat > 1 else c)
+        for k in range(repeat):
+            sx = x0 + k * (w * cell + (c - 1) * dx + 0.25)
+            for s in range(c - 1, -1, -1):  # the back sheet first, the front one last
+                ox, oy = sx + s * dx, s * dy
+                ax.add_patch(Rectangle((ox, oy), w * cell, h * cell, facecolor="white",
+                                       edgecolor="black", lw=0.8, gid="sheet"))
+                for r in range(h):
+                    for q in range(w):
+                        marked = item.get("mark") in ((r, q),) or (h, w) == (1, 1)
+                        color = colors[k if repeat > 1 else s] if marked else "#deebf7"
+                        ax.add_patch(Rectangle((ox + q * cell, oy + (h - 1 - r) * cell), cell,
+                                               cell, facecolor=color, edgecolor="0.45",
+                                               lw=0.5, gid="cell"))
+        text = _shape_label((c, h, w)) + (f"\n{item['label']}" if item.get("label") else "")
+        ax.text(x0 + width / 2, -0.12, text, ha="center", va="top", fontsize=fontsize,
+                linespacing=1.15)
+    depth = max(_lines_height(item.get("label", "") + "\n", fontsize, unit_inches)
+                for _, _, item in placed if not isinstance(item, str))
+    ax.set_xlim(-0.15, x + 0.15)
+    ax.set_ylim(-depth - 0.2, top + 0.15)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    width, height = (x + 0.3) * unit_inches, (top + depth + 0.35) * unit_inches
+    room = 0.45 * title.count("\n") + 0.5 if title else 0.0
+    fig.set_size_inches(width, height + room)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=height / (height + room))
+    if title:
+        ax.set_title(title, fontsize=fontsize + 3)
     return fig
