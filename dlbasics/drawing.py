@@ -894,6 +894,411 @@ def overlaps(fig):
     return found
 
 
+# ---- the DMLP of 4.2: its structure, the path of δ, computational graphs -------------------------
+
+def _shown_nodes(n, max_nodes):
+    """Indices 1..n of the nodes drawn for a layer of n nodes, None where '⋮' stands."""
+    if n <= max_nodes:
+        return list(range(1, n + 1))
+    return list(range(1, max_nodes - 1)) + [None, n]
+
+
+def _node_symbol(l, j, L):
+    if l == 0:
+        return rf"$x_{{{j}}}$"
+    if l == L:
+        return rf"$o_{{{j}}}$"
+    return rf"$z_{{{j}}}^{{{l}}}$"
+
+
+def _layer_name(l, L):
+    return "입력층" if l == 0 else "출력층" if l == L else f"은닉층 {l}"
+
+
+def dmlp_graph(sizes, *, max_nodes=5, values=None, gaps=None, backward=None, title=None,
+               radius=0.36, column_step=2.6, fontsize=10, unit_inches=0.7):
+    """The DMLP of 그림 4-3, from the input layer (left) to the output layer (right).
+
+    Layer l is a column of its nodes z_1^l … z_{n_l}^l (x_i in the input layer, o_k in the
+    output layer) under its bias node z_0^l = 1 (grey, every layer but the last); every node
+    is joined to every node of the next layer, the bias node by a dashed line (U^l's column 0).
+    ``sizes``: [n_0, …, n_L], e.g. a DMLP's ``sizes``. A layer wider than ``max_nodes`` shows
+    its first max_nodes − 2 nodes, '⋮' and its last node; its label under the column keeps the
+    true n_l. ``values``: {l: n_l numbers or texts} written in the nodes of layer l instead of
+    their symbols (e.g. each node's δ). ``gaps``: {l: text} written above the connections
+    between layers l − 1 and l (default: U^l and its shape n_l×(n_{l−1}+1)). ``backward``:
+    {l: text}: a red arrow under the graph from layer l + 1 (from J at the right for l = L)
+    back to layer l, labelled with the text (the path of δ). Returns the figure.
+
+    Drawn shapes carry gids: "node", "bias", "ellipsis" (texts), "backward" (arrows).
+    """
+    use_korean_font()
+    sizes = [int(n) for n in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must be [n_0, ..., n_L] with L ≥ 1 and every n_l ≥ 1, got {sizes}")
+    if max_nodes < 3:
+        raise ValueError(f"max_nodes must be at least 3 (first, '⋮', last), got {max_nodes}")
+    L = len(sizes) - 1
+    values = values or {}
+    for l, vals in values.items():
+        if len(vals) != sizes[l]:
+            raise ValueError(f"values[{l}] needs n_{l} = {sizes[l]} entries, got {len(vals)}")
+    if gaps is None:
+        gaps = {l: f"$U^{{{l}}}$\n{sizes[l]}×{sizes[l - 1] + 1}" for l in range(1, L + 1)}
+    backward = backward or {}
+    shown = [_shown_nodes(n, max_nodes) for n in sizes]
+    rows = max(len(s) for s in shown) + 1  # + the bias node
+    pos = {}  # (l, j) -> (x, y); j = 0 is the bias node
+    for l, nodes in enumerate(shown):
+        column = ([0] if l < L else []) + nodes
+        top = (len(column) - 1) / 2  # every column centred on y = 0
+        for r, j in enumerate(column):
+            pos[l, j if j is not None else -1] = (l * column_step, top - r)
+    base = -(rows - 1) / 2 - radius - 0.3  # the layer labels' top
+    x_lim = (-1.2, L * column_step + (3.0 if L in backward else 1.2))
+    y_lim = (base - (2.4 if backward else 1.1), rows / 2 + 1.2)
+    fig, ax = plt.subplots(figsize=((x_lim[1] - x_lim[0]) * unit_inches,
+                                    (y_lim[1] - y_lim[0]) * unit_inches))
+    for l in range(1, L + 1):  # connections first, under the nodes
+        targets = [j for j in shown[l] if j is not None]
+        for i in [0] + [i for i in shown[l - 1] if i is not None]:
+            for j in targets:
+                (x0, y0), (x1, y1) = pos[l - 1, i], pos[l, j]
+                ax.plot([x0, x1], [y0, y1], color="0.75" if i == 0 else "0.55",
+                        lw=0.6, ls="--" if i == 0 else "-", zorder=1)
+        if gaps.get(l):
+            ax.text((l - 0.5) * column_step, rows / 2 + 0.35, gaps[l], ha="center",
+                    va="bottom", fontsize=fontsize - 1, linespacing=1.2)
+    for (l, j), (x, y) in pos.items():
+        if j == -1:
+            ax.text(x, y, "⋮", ha="center", va="center", fontsize=fontsize + 4, gid="ellipsis")
+            continue
+        bias = j == 0
+        ax.add_patch(plt.Circle((x, y), radius, facecolor=PAD_COLOR if bias else "white",
+                                edgecolor="black", lw=1, zorder=2, gid="bias" if bias else "node"))
+        if bias:
+            text = "1"
+            ax.text(x, y + radius + 0.05, r"$x_0$" if l == 0 else rf"$z_0^{{{l}}}$",
+                    ha="center", va="bottom", fontsize=fontsize - 2)
+        elif l in values:
+            value = values[l][j - 1]
+            text = value if isinstance(value, str) else f"{value:.3g}"
+        else:
+            text = _node_symbol(l, j, L)
+        ax.text(x, y, text, ha="center", va="center", zorder=3,
+                fontsize=fontsize - (1 if l in values and not bias else 0))
+    for l in range(L + 1):
+        ax.text(l * column_step, base, f"{_layer_name(l, L)}\n$n_{{{l}}}$ = {sizes[l]}",
+                ha="center", va="top", fontsize=fontsize - 1, linespacing=1.25)
+    right = L * column_step
+    for l, text in backward.items():
+        y = base - 1.2
+        start = (l + 1) * column_step if l < L else right + 1.9
+        if l == L:
+            ax.text(start + 0.1, y, "J", ha="left", va="center", fontsize=fontsize + 1,
+                    color="tab:red")
+        ax.add_patch(FancyArrowPatch((start - 0.15, y), (l * column_step + 0.15, y),
+                                     arrowstyle="-|>", mutation_scale=11, lw=1.3,
+                                     color="tab:red", gid="backward"))
+        ax.text((start + l * column_step) / 2, y - 0.15, text, ha="center", va="top",
+                fontsize=fontsize - 1, color="tab:red", linespacing=1.25)
+    ax.set_xlim(*x_lim)
+    ax.set_ylim(*y_lim)
+    ax.set_aspect("equal")
+    ax.set_position([0, 0, 1, 1])  # the axes fill the figure: a data unit is unit_inches
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _beside(nx, ny):
+    """Text alignment that puts a label on the side (nx, ny) of a point, clear of the line."""
+    if abs(ny) >= abs(nx):
+        return dict(ha="center", va="bottom" if ny > 0 else "top")
+    return dict(ha="left" if nx > 0 else "right", va="center")
+
+
+def computation_graph(nodes, edges, *, title=None, radius=0.32, fontsize=10, unit_inches=0.85):
+    """A computational graph: operations as circles, joined by arrows that carry values.
+
+    ``nodes``: {name: (x, y, label)}; a node whose label is None is an end point drawn as its
+    name only (an input such as u, or the result J). ``edges``: (source, target, forward,
+    backward) tuples: the arrow source → target with its forward value written above it
+    (black) and, unless ``backward`` is None, a red arrow target → source under it with the
+    backward value (the gradient ∂J/∂ of that edge's value). Returns the figure.
+
+    Drawn shapes carry gids: "node" (circles), "edge" (forward arrows), "backward" (red
+    arrows).
+    """
+    use_korean_font()
+    for source, target, *_ in edges:
+        for name in (source, target):
+            if name not in nodes:
+                raise ValueError(f"edge {source!r} → {target!r} names the unknown node {name!r}; "
+                                 f"nodes are {sorted(nodes)}")
+    xs = [x for x, _, _ in nodes.values()]
+    ys = [y for _, y, _ in nodes.values()]
+    x_lim = (min(xs) - 0.9, max(xs) + 0.9)
+    y_lim = (min(ys) - 0.6, max(ys) + 0.7)
+    fig, ax = plt.subplots(figsize=((x_lim[1] - x_lim[0]) * unit_inches,
+                                    (y_lim[1] - y_lim[0]) * unit_inches))
+
+    def rim(name):
+        return radius if nodes[name][2] is not None else 0.28
+
+    for name, (x, y, label) in nodes.items():
+        if label is None:
+            ax.text(x, y, name, ha="center", va="center", fontsize=fontsize + 1)
+            continue
+        ax.add_patch(plt.Circle((x, y), radius, facecolor="#deebf7", edgecolor="black", lw=1,
+                                zorder=2, gid="node"))
+        ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, zorder=3)
+    for source, target, forward, backward in edges:
+        (x0, y0, _), (x1, y1, _) = nodes[source], nodes[target]
+        length = math.hypot(x1 - x0, y1 - y0)
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length  # along the edge
+        nx, ny = -uy, ux  # its left normal (up for an edge to the right)
+        a = (x0 + ux * rim(source), y0 + uy * rim(source))
+        b = (x1 - ux * rim(target), y1 - uy * rim(target))
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=11, lw=1.1,
+                                     color="black", gid="edge"))
+        mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+        off = 0.17  # the backward arrow runs this far from the forward one
+        if forward:
+            ax.text(mx + nx * 0.1, my + ny * 0.1, forward, fontsize=fontsize - 1,
+                    **_beside(nx, ny))
+        if backward is not None:
+            ax.add_patch(FancyArrowPatch((b[0] - nx * off, b[1] - ny * off),
+                                         (a[0] - nx * off, a[1] - ny * off), arrowstyle="-|>",
+                                         mutation_scale=10, lw=1.1, color="tab:red",
+                                         gid="backward"))
+            ax.text(mx - nx * (off + 0.08), my - ny * (off + 0.08), backward,
+                    fontsize=fontsize - 1, color="tab:red", **_beside(-nx, -ny))
+    ax.set_xlim(*x_lim)
+    ax.set_ylim(*y_lim)
+    ax.set_aspect("equal")
+    ax.set_position([0, 0, 1, 1])  # the axes fill the figure: a data unit is unit_inches
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _text_width(text, fontsize):
+    """Rough width in points of the widest line of ``text``: a Hangul syllable is about one em,
+    other characters about 0.6 em."""
+    return max(sum(fontsize if "\uac00" <= ch <= "\ud7a3" else 0.6 * fontsize for ch in line)
+               for line in text.split("\n"))
+
+
+def box_table(rows, *, title=None, arrows=True, fontsize=11):
+    """A table of labelled boxes, one row per heading, read left to right (as 그림 4-4).
+
+    ``rows``: {heading: [label, ...]}, every row as long as the first. Column widths follow the
+    longest label in the column; the first row (the columns' names) is tinted. ``arrows``: join
+    neighbouring boxes of a row by an arrow (a development from left to right). Returns the
+    figure; boxes carry the gid "box".
+    """
+    use_korean_font()
+    rows = {heading: list(labels) for heading, labels in rows.items()}
+    counts = {len(labels) for labels in rows.values()}
+    if len(counts) != 1:
+        raise ValueError(f"every row needs as many boxes as the first, got lengths "
+                         f"{[len(labels) for labels in rows.values()]}")
+    n = counts.pop()
+    inch = 72.0
+    widths = [max(_text_width(labels[i], fontsize) for labels in rows.values()) / inch + 0.4
+              for i in range(n)]
+    heading_w = max(_text_width(h, fontsize) for h in rows) / inch + 0.3
+    gap = 0.45 if arrows else 0.15
+    line_h = fontsize * 1.35 / inch
+    heights = [max(label.count("\n") + 1 for label in labels) * line_h + 0.22
+               for labels in rows.values()]
+    total_w = heading_w + sum(widths) + gap * (n - 1)
+    total_h = sum(heights) + 0.18 * (len(rows) - 1)
+    fig, ax = plt.subplots(figsize=(total_w + 0.2, total_h + 0.2))  # 1 data unit = 1 inch
+    y = total_h
+    for r, ((heading, labels), h) in enumerate(zip(rows.items(), heights, strict=True)):
+        ax.text(heading_w - 0.15, y - h / 2, heading, ha="right", va="center", fontsize=fontsize)
+        x = heading_w
+        for i, label in enumerate(labels):
+            ax.add_patch(FancyBboxPatch((x, y - h + 0.04), widths[i], h - 0.08,
+                                        boxstyle="round,pad=0,rounding_size=0.06",
+                                        facecolor="#fee391" if r == 0 else "#deebf7",
+                                        edgecolor="black", lw=0.8, gid="box"))
+            ax.text(x + widths[i] / 2, y - h / 2, label, ha="center", va="center",
+                    fontsize=fontsize, linespacing=1.2)
+            if arrows and i + 1 < n:
+                ax.add_patch(FancyArrowPatch((x + widths[i] + 0.04, y - h / 2),
+                                             (x + widths[i] + gap - 0.04, y - h / 2),
+                                             arrowstyle="-|>", mutation_scale=10, lw=1))
+            x += widths[i] + gap
+        y -= h + 0.18
+    ax.set_xlim(-0.1, total_w + 0.1)
+    ax.set_ylim(-0.1, total_h + 0.1)
+    ax.set_aspect("equal")
+    ax.set_position([0, 0, 1, 1])  # the axes fill the figure: a data unit is unit_inches
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1)
+    return fig
+
+
+# ---- what a network makes of one input ----------------------------------------------------------
+
+def layer_outputs(model, x, layers):
+    """What ``model`` computes from one input ``x``: the output of each of ``layers`` (its
+    submodules) and the model's own output, without the batch axis, as NumPy arrays.
+
+    ``x``: (C, H, W) or (1, C, H, W), a tensor or an array. The model runs in eval mode without
+    gradients (and is put back in the mode it was in). Returns ([output of each layer], output).
+    """
+    import torch
+
+    x = torch.as_tensor(np.asarray(x), dtype=torch.float32)
+    if x.ndim == 3:
+        x = x[None]
+    if x.ndim != 4 or len(x) != 1:
+        raise ValueError(f"x must be one input, (C, H, W) or (1, C, H, W), got {tuple(x.shape)}")
+    submodules = list(model.modules())
+    for layer in layers:
+        if not any(layer is m for m in submodules):
+            raise ValueError(f"{type(layer).__name__} is not a submodule of the model")
+    records, hooks = {}, []
+    for i, layer in enumerate(layers):
+        hooks.append(layer.register_forward_hook(
+            lambda _mod, _inputs, out, i=i: records.setdefault(i, out.detach())))
+    param = next(model.parameters(), None)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            out = model(x.to(param.device if param is not None else "cpu"))
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    return ([records[i][0].cpu().numpy() for i in range(len(layers))],
+            out[0].detach().cpu().numpy())
+
+
+def _map_grid_shape(n):
+    """(rows, cols) of a near-square grid for n maps, taller than wide: 6 → (3, 2), 16 → (4, 4)."""
+    rows = math.ceil(math.sqrt(n))
+    return rows, math.ceil(n / rows)
+
+
+def sequential_steps(model, layers):
+    """The layers of a Sequential ``model`` that lie between the input, each of ``layers``
+    (children of ``model``, in order) and the output, one text per gap: a line per layer
+    (:func:`describe_module`), ReLU, BN and dropout joined to the line before with " · ",
+    flatten left out. None when ``model`` is not an nn.Sequential holding ``layers``.
+    """
+    from torch import nn
+
+    children = list(model.children()) if isinstance(model, nn.Sequential) else []
+    index = [next((i for i, c in enumerate(children) if c is layer), None) for layer in layers]
+    if not children or None in index or index != sorted(set(index)):
+        return None
+    bounds = [-1, *index, len(children) - 1]
+    steps = []
+    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+        lines = []
+        for module in children[first + 1:last + 1]:
+            name = type(module).__name__
+            if name == "Flatten":
+                continue
+            if name in FOLDED and lines:
+                lines[-1] += " · " + describe_module(module)
+            else:
+                lines.append(describe_module(module))
+        steps.append("\n".join(lines))
+    return steps
+
+
+def feature_map_stages(model, x, layers, *, names=None, classes=None, steps=None, title=None,
+                       cmap="gray_r", map_inches=0.5):
+    """What a network makes of one input, left to right: the input image, the feature maps
+    that each of ``layers`` (submodules of ``model``) outputs, and the class scores.
+
+    A (C, H, W) output is drawn as a near-square grid of C framed small images, each on its own
+    colour scale from 0 (white with the default ``cmap``) to its largest value (darkest), so
+    that a weak map shows its pattern too and a map that stays 0 shows as an empty frame;
+    a vector is drawn as one bar per element. The model's output is drawn as one bar per
+    class, the largest in red and named above them. ``names``: a heading per layer, shown
+    above the output's size; ``classes``: the bar labels (0 … n−1 by default); ``steps``:
+    a text under each arrow
+    (len(layers) + 1), by default the layers in between (:func:`sequential_steps`) when the
+    model is an nn.Sequential, ``False`` for none. Map images carry gid "map", the class bars
+    gid "score". Returns the figure.
+    """
+    use_korean_font()
+    outputs, scores = layer_outputs(model, x, layers)
+    names = list(names) if names is not None else [type(m).__name__ for m in layers]
+    if len(names) != len(layers):
+        raise ValueError(f"names needs one name per layer ({len(layers)}), got {len(names)}")
+    classes = [str(c) for c in (classes if classes is not None else range(len(scores)))]
+    if len(classes) != len(scores):
+        raise ValueError(f"the model outputs {len(scores)} scores, got {len(classes)} classes")
+    if steps is None:
+        steps = sequential_steps(model, layers)
+    steps = list(steps) if steps else [""] * (len(layers) + 1)
+    if len(steps) != len(layers) + 1:
+        raise ValueError(f"steps needs a text per arrow ({len(layers) + 1}), got {len(steps)}")
+    image = np.asarray(x, dtype=float).reshape(-1, *np.shape(x)[-2:])[0]
+    grids = [_map_grid_shape(len(o)) if o.ndim == 3 else None for o in outputs]
+    height = max([3] + [g[0] for g in grids if g]) * map_inches  # the tallest grid of maps
+    arrow = 1.1 if any(steps) else 0.45
+    widths = [height * 0.85] + [g[1] * height / g[0] + 0.15 if g else 1.8 for g in grids] + [2.1]
+    ratios = [w for i, width in enumerate(widths) for w in ([width] if i == 0 else [arrow, width])]
+    fig = plt.figure(figsize=(sum(ratios), height + 1.5), layout="constrained")
+    panels = fig.subfigures(1, len(ratios), width_ratios=ratios, wspace=0)
+    for arrow_panel, step in zip(panels[1::2], steps, strict=True):
+        arrow_panel.add_artist(FancyArrowPatch((0.08, 0.5), (0.92, 0.5), arrowstyle="-|>",
+                                               mutation_scale=14, lw=1.5,
+                                               transform=arrow_panel.transSubfigure))
+        arrow_panel.text(0.5, 0.46, step, ha="center", va="top", fontsize=8,
+                         linespacing=1.25, transform=arrow_panel.transSubfigure)
+    ax = panels[0].subplots()
+    ax.imshow(image, cmap="gray_r")
+    ax.set_axis_off()
+    panels[0].suptitle(f"입력\n{_shape_label(np.shape(image))}", fontsize=9)
+    for panel, name, out, grid in zip(panels[2:-1:2], names, outputs, grids, strict=True):
+        panel.suptitle(f"{name}\n{_shape_label(out.shape)}", fontsize=9)
+        if grid is None:
+            bar_ax = panel.subplots()
+            bar_ax.bar(range(out.size), out.ravel(), color="0.5")
+            bar_ax.tick_params(labelsize=7)
+            continue
+        axes = panel.subplots(*grid, squeeze=False, gridspec_kw=dict(wspace=0.06, hspace=0.06))
+        for k, map_ax in enumerate(axes.flat):
+            if k >= len(out):
+                map_ax.set_axis_off()
+                continue
+            low = min(0.0, float(out[k].min()))
+            map_ax.imshow(out[k], cmap=cmap, vmin=low, vmax=max(float(out[k].max()), low + 1e-12),
+                          gid="map")
+            map_ax.set_xticks([])
+            map_ax.set_yticks([])
+            for spine in map_ax.spines.values():
+                spine.set(color="0.7", lw=0.6)
+    score_ax = panels[-1].subplots()
+    top = int(np.argmax(scores))
+    bars = score_ax.bar(classes, scores, color=["tab:red" if i == top else "0.6"
+                                                for i in range(len(scores))])
+    for bar in bars:
+        bar.set_gid("score")
+    score_ax.axhline(0, color="black", lw=0.6)
+    score_ax.tick_params(labelsize=8)
+    score_ax.set_xlabel("부류", fontsize=9)
+    score_ax.set_title(f"가장 큰 점수: {classes[top]}", fontsize=9, color="tab:red")
+    panels[-1].suptitle(f"부류 점수\n{len(scores)}", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
 # ---- residual networks (4.4.3): graphs side by side, long networks as stacks of layers --------
 
 def text_inches(text, fontsize):

@@ -23,7 +23,7 @@ def edge_maps(X):
     return nn.functional.conv2d(images, kernels, padding=1).numpy()
 
 
-EDGE_KERNELS = {name: NOTE_KERNELS[name]  # 노트 4.3절의 3×3 에지 마스크 넷
+EDGE_KERNELS = {name: NOTE_KERNELS[name]  # 노트 4.3절의 3×3 에지 커널 넷
                 for name in ("수직 에지", "수평 에지", "대각선 에지 1", "대각선 에지 2")}
 
 

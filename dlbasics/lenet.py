@@ -16,13 +16,13 @@ def lenet5_torch():
     """노트의 LeNet-5 (그림 4-19): 영상 (N, 1, 28, 28) → 부류 점수 (N, 10)."""
     return nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(),    # C1: 6×28×28 (s=1, h=5, k=6, p=2)
-        nn.MaxPool2d(2),                              # S2: 6×14×14 (보폭 2)
-        nn.Conv2d(6, 16, 5), nn.ReLU(),               # C3: 16×10×10 (s=1, h=5, k=16, p=0)
-        nn.MaxPool2d(2),                              # S4: 16×5×5
-        nn.Conv2d(16, 120, 5), nn.ReLU(),             # C5: 120×1×1 (s=1, h=5, k=120, p=0)
-        nn.Flatten(),                                 # 120차원 특징 벡터
-        nn.Linear(120, 84), nn.ReLU(),                # F6: 은닉층 84
-        nn.Linear(84, 10),                            # 출력층 10 (softmax 전의 점수)
+        nn.MaxPool2d(2),                             # S2: 6×14×14 (보폭 2)
+        nn.Conv2d(6, 16, 5), nn.ReLU(),              # C3: 16×10×10 (s=1, h=5, k=16, p=0)
+        nn.MaxPool2d(2),                             # S4: 16×5×5
+        nn.Conv2d(16, 120, 5), nn.ReLU(),            # C5: 120×1×1 (s=1, h=5, k=120, p=0)
+        nn.Flatten(),                                # 120차원 특징 벡터
+        nn.Linear(120, 84), nn.ReLU(),               # F6: 은닉층 84
+        nn.Linear(84, 10),                           # 출력층 10 (softmax 전의 점수)
     )
 
 
@@ -37,7 +37,7 @@ def lenet5_numpy(rng=None, dtype=np.float32):
     """
     init = dict(rng=rng, dtype=dtype)
     net = numpy_nn.Sequential(
-        numpy_nn.Conv2d(1, 6, 5, padding=2, **init), numpy_nn.ReLU(),   # C1: 6×28×28
+        numpy_nn.Conv2d(1, 6, 5, padding=2, **init), numpy_nn.ReLU(),    # C1: 6×28×28
         numpy_nn.MaxPool2d(2),                                           # S2: 6×14×14
         numpy_nn.Conv2d(6, 16, 5, **init), numpy_nn.ReLU(),              # C3: 16×10×10
         numpy_nn.MaxPool2d(2),                                           # S4: 16×5×5

@@ -55,11 +55,17 @@ def by_id(result):
 
 def test_every_solution_gets_full_marks(solution_results):
     for result in solution_results:
-        failed = {q.id: q.message for q in result.questions if not q.passed}
+        failed = {q.id: q.message for q in result.questions if not q.passed and not q.manual}
         assert result.error is None and not failed, f"{result.notebook}: {failed}"
         assert result.score == result.max_score > 0
         assert len(result.questions) >= 3
         assert result.warnings == [], "the provided cells are never flagged"
+        # The written answer is shown as graded by hand, with the solution's model answer.
+        manual = [q for q in result.questions if q.manual]
+        assert manual and all(q.passed is None and q.points == 0 for q in manual)
+        assert all("수동 채점: 강사가 답을 읽고" in q.message and "모범 답안" in q.answer
+                   for q in manual)
+        assert result.manual_max_score == sum(q.max_points for q in manual) > 0
 
 
 def test_every_untouched_lab_gets_zero_with_a_not_implemented_message(lab_results):
@@ -68,7 +74,10 @@ def test_every_untouched_lab_gets_zero_with_a_not_implemented_message(lab_result
         assert result.score == 0 and result.max_score > 0
         for q in result.questions:
             assert not q.passed and q.points == 0
-            assert "NotImplementedError" in q.message, f"{result.notebook} {q.id}: {q.message}"
+            if q.manual:
+                assert q.answer == "" and "수동 채점: 답이 비어 있습니다" in q.message
+            else:
+                assert "NotImplementedError" in q.message, f"{result.notebook} {q.id}: {q.message}"
 
 
 # Submissions built from lab 5: its solution, with answer or check cells changed.
@@ -166,14 +175,15 @@ def test_an_endless_loop_and_a_syntax_error_cost_only_their_questions(broken_res
     assert "시간초과" in questions["conv2d_check"]["message"]
     assert "SyntaxError" in questions["conv1d_check"]["message"]
     assert not questions["conv2d_check"]["passed"] and not questions["conv1d_check"]["passed"]
-    assert sum(q["passed"] for q in questions.values()) == len(questions) - 2
+    checked = [q for q in questions.values() if not q["manual"]]
+    assert sum(q["passed"] for q in checked) == len(checked) - 2
     assert broken_results[1].score == broken_results[1].max_score - 4
 
 
 def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
     result = broken_results[2]
     questions = by_id(result)
-    assert result.error is None and len(questions) == 9
+    assert result.error is None and len(questions) == 10  # 9 checks and a written answer
     assert questions["conv1d_check"]["points"] == 0
     assert "검사 칸이 없습니다" in questions["conv1d_check"]["message"]
     # The emptied check cell is put back from the solution, so the wrong answer is caught.
@@ -197,7 +207,8 @@ def test_deleted_edited_reordered_copied_and_malformed_cells(broken_results):
 def test_an_empty_notebook_scores_zero_without_a_kernel(broken_results):
     empty = broken_results[3]
     assert empty.error is None and empty.score == 0 and empty.max_score == 18
-    assert all("검사 칸이 없습니다" in q.message for q in empty.questions)
+    assert all("검사 칸이 없습니다" in q.message for q in empty.questions if not q.manual)
+    assert all("답 칸을 찾지 못했습니다" in q.message for q in empty.questions if q.manual)
 
 
 # Every answer function of lab 5, written to return the visible check's answers only.
@@ -236,8 +247,9 @@ HARD_CODED = {  # function: (its answer cell, the hard-coded definition)
                    "def vgg_params(blocks, n=224, n_classes=1000):\n"
                    "    return 138357544 if n == 224 else 33638218"),
     "augmentation_factor": ("augmentation_answer",
-                            "def augmentation_factor(image_size, crop_size, flip=True):\n"
-                            "    return {256: 2178 if flip else 1089, 28: 50}[image_size]"),
+                            "def augmentation_factor(image_hw, crop_hw, flip=True, step=1):\n"
+                            "    return 50 if step == 8 else {(256, 256): 2178 if flip else 1089,"
+                            " (256, 341): 7788, (28, 28): 50}[tuple(image_hw)]"),
 }
 
 
@@ -270,8 +282,9 @@ def test_hard_coded_visible_answers_fail_the_hidden_tests(tmp_path, capsys):
     assert capsys.readouterr().out.count("✔ 통과") == len(answers) == 9
     # ... and the hidden tests in the solution catch every one of them.
     hidden = grade([save(lab, tmp_path / f"{HOME_TEST}.ipynb")])[0]
-    assert hidden.score == 0 and len(hidden.questions) == len(answers)
-    for q in hidden.questions:
+    checked = [q for q in hidden.questions if not q.manual]
+    assert hidden.score == 0 and len(checked) == len(answers)
+    for q in checked:
         assert q.message and "NotImplementedError" not in q.message
 
 
@@ -351,6 +364,13 @@ def toy_solutions(folder):
         if not test:
             cell.source = "### BEGIN SOLUTION\nx = 1\n### END SOLUTION"
         nb.cells.append(cell)
+    prompt = nbformat.v4.new_markdown_cell("## 문제 4. 생각해 보기\n\nx가 1인 까닭을 쓰세요.")
+    essay = nbformat.v4.new_markdown_cell("### BEGIN SOLUTION\n모범 답안: 답 칸에서 1을 넣었다.\n"
+                                          "### END SOLUTION")
+    essay.metadata["nbgrader"] = {"grade": True, "grade_id": "essay", "locked": False,
+                                  "points": 2, "schema_version": 3, "solution": True,
+                                  "task": False}
+    nb.cells += [prompt, essay]
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     folder.mkdir()
     save(nb, folder / "toy.ipynb")
@@ -458,10 +478,13 @@ def test_command_line_json_is_one_object_and_no_process_survives(toy):
     assert list(report) == ["results"]
     first, second = report["results"]
     assert set(first) == {"notebook", "lab", "score", "max_score", "questions", "error",
-                          "warnings", "notes", "seconds"}
+                          "warnings", "notes", "seconds", "manual_max_score"}
     assert first["score"] == first["max_score"] == 3 and first["error"] is None
+    assert first["manual_max_score"] == 2
     assert set(first["questions"][0]) == {"id", "points", "max_points", "passed", "message",
-                                          "title"}
+                                          "title", "manual", "answer"}
+    essay = first["questions"][-1]
+    assert essay["manual"] and essay["passed"] is None and essay["answer"] == ""
     assert "[1/2]" in run.stderr and "[2/2]" in run.stderr, "progress on stderr"
     assert "프로세스와 신호(fork, signal, ctypes, subprocess)" in first["warnings"]
     assert second["error"] and second["score"] == 0
@@ -751,20 +774,21 @@ def test_kill_processes_finds_tagged_processes_in_other_sessions():
 
 LAB2 = "lab2_conv_pool"
 CHEAT = {  # issue 17: NumPy's comparisons disabled, answers that are zeros of the right shape
-    "conv_forward_answer": (
+    "depthwise_forward_answer": (
         "import numpy as np\n\nnp.allclose = lambda *a, **k: True\n"
         "np.linalg.norm = lambda *a, **k: 0.0\n\n\n"
-        "def conv2d_forward(z, u, b, stride=1, padding=0):\n"
-        "    H = (z.shape[2] + 2 * padding - u.shape[2]) // stride + 1\n"
-        "    W = (z.shape[3] + 2 * padding - u.shape[3]) // stride + 1\n"
+        "def depthwise_forward(z, u, b, stride=1, padding=0):\n"
+        "    H = (z.shape[2] + 2 * padding - u.shape[1]) // stride + 1\n"
+        "    W = (z.shape[3] + 2 * padding - u.shape[2]) // stride + 1\n"
         "    return np.zeros((len(z), len(u), H, W))"),
-    "conv_backward_answer": (
-        "def conv2d_backward(dout, z, u, stride=1, padding=0):\n"
+    "depthwise_backward_answer": (
+        "def depthwise_backward(dout, z, u, stride=1, padding=0):\n"
         "    return np.zeros_like(z), np.zeros_like(u), np.zeros(len(u))"),
-    "maxpool_answer": (
-        "def maxpool_forward(z, h=2, stride=2):\n    N, C, H, W = z.shape\n"
-        "    return np.zeros((N, C, (H - h) // stride + 1, (W - h) // stride + 1))\n\n\n"
-        "def maxpool_backward(dout, z, h=2, stride=2):\n    return np.zeros_like(z)"),
+    "input_grad_answer": (
+        "def dilate(dout, stride):\n    N, K, H, W = dout.shape\n"
+        "    return np.zeros((N, K, (H - 1) * stride + 1, (W - 1) * stride + 1))\n\n\n"
+        "def conv_input_grad(dout, u, stride, padding, size):\n"
+        "    return np.zeros((len(dout), u.shape[1], *size))"),
 }
 
 
@@ -793,15 +817,17 @@ def stripped(nb):
 
 
 def with_mistakes(nb):
-    """Lab 2 with scipy imported inside the convolution and the pooling size H // stride."""
-    forward = nb.cells[cell_index(nb, "conv_forward_answer")]
+    """Lab 2 with scipy imported inside the depthwise convolution and an unflipped kernel in the
+    input gradient."""
+    forward = nb.cells[cell_index(nb, "depthwise_forward_answer")]
+    docstring = forward.source.splitlines()[1] + "\n"
+    assert docstring.lstrip().startswith('"""'), docstring
     forward.source = forward.source.replace(
-        '    """z (N, C, H, W), u (K, C, h, h), b (K,) → s (N, K, H\', W\')."""\n',
-        '    """z (N, C, H, W), u (K, C, h, h), b (K,) → s (N, K, H\', W\')."""\n'
-        "    from scipy.signal import correlate  # noqa: F401\n")
-    pool = nb.cells[cell_index(nb, "maxpool_answer")]
-    pool.source = pool.source.replace("H_out, W_out = (H - h) // stride + 1, (W - h) // stride + 1",
-                                      "H_out, W_out = H // stride, W // stride")
+        docstring, docstring + "    from scipy.signal import correlate  # noqa: F401\n")
+    grad = nb.cells[cell_index(nb, "input_grad_answer")]
+    grad.source = grad.source.replace("flipped = u[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)",
+                                      "flipped = u.transpose(1, 0, 2, 3)")
+    assert "flipped = u.transpose(1, 0, 2, 3)" in grad.source
     return nb
 
 
@@ -835,7 +861,7 @@ def test_the_cheat_earns_nothing_and_is_flagged_for_what_it_does(class_of_five):
     assert cheat["score"] == 0 and cheat["max_score"] == 9
     assert f"{review.MODULE_ATTRIBUTE}(np.allclose, np.linalg.norm)" in cheat["warnings"]
     assert review.PROCESSES not in cheat["warnings"]
-    assert "기대 " in questions_of(cheat)["conv_forward_check"]["message"]
+    assert "기대 " in questions_of(cheat)["depthwise_forward_check"]["message"]
 
 
 def test_a_notebook_whose_metadata_was_stripped_gets_its_true_score(class_of_five):
@@ -844,15 +870,20 @@ def test_a_notebook_whose_metadata_was_stripped_gets_its_true_score(class_of_fiv
     assert plain["warnings"] == [] and re.search(r"메타데이터가 없는 칸 \d+개", plain["notes"][0])
     untouched = class_of_five["by_student"]["2024005"]  # matched by its check cells
     assert untouched["lab"] == LAB2 and untouched["score"] == 0
-    assert all("NotImplementedError" in q["message"] for q in untouched["questions"])
+    assert all("NotImplementedError" in q["message"] for q in untouched["questions"]
+               if not q["manual"])
+    # The written answer is found after its prompt although the metadata is gone.
+    essay = questions_of(plain)["reasoning"]
+    assert essay["manual"] and "모범 답안" in essay["answer"]
+    assert questions_of(untouched)["reasoning"]["answer"] == ""
 
 
 def test_the_grader_names_the_mistakes_and_the_right_reason(class_of_five):
     mistaken = class_of_five["by_student"]["2024004"]
     questions = questions_of(mistaken)
-    assert mistaken["score"] == 3 and questions["conv_backward_check"]["passed"]
-    assert "scipy.signal" in questions["conv_forward_check"]["message"]
-    assert "H // 보폭" in questions["maxpool_check"]["message"]
+    assert mistaken["score"] == 3 and questions["depthwise_backward_check"]["passed"]
+    assert "scipy.signal" in questions["depthwise_forward_check"]["message"]
+    assert "커널을 뒤집지 않았습니다" in questions["input_grad_check"]["message"]
     assert mistaken["warnings"] == [], "importing scipy.signal is not 'processes and signals'"
     assert class_of_five["by_student"]["2024001"]["score"] == 9
 
@@ -862,14 +893,15 @@ def test_the_gradebook_is_a_spreadsheet_ready_csv(class_of_five):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, for Excel"
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["학생", "파일", "실습", "conv_forward_check", "conv_backward_check",
-                       "maxpool_check", "합계", "만점", "검토 필요", "오류"]
+    assert rows[0] == ["학생", "파일", "실습", "depthwise_forward_check",
+                       "depthwise_backward_check", "input_grad_check", "reasoning", "합계",
+                       "만점", "수동 채점 만점", "검토 필요", "오류"]
     table = {row[0]: row for row in rows[1:]}
     assert list(table) == ["2024001_김민수", "2024002_이서연", "2024003_박지훈", "2024004_최유진",
                            "2024005_정하늘"]
-    assert table["2024001_김민수"][3:8] == ["3", "3", "3", "9", "9"]
-    assert table["2024004_최유진"][3:7] == ["0", "3", "0", "3"]
-    assert "np.allclose" in table["2024002_이서연"][8]
+    assert table["2024001_김민수"][3:10] == ["3", "3", "3", "수동 채점", "9", "9", "2"]
+    assert table["2024004_최유진"][3:8] == ["0", "3", "0", "수동 채점", "3"]
+    assert "np.allclose" in table["2024002_이서연"][10]
 
 
 def test_each_student_gets_a_korean_feedback_page(class_of_five):
@@ -878,7 +910,8 @@ def test_each_student_gets_a_korean_feedback_page(class_of_five):
         "2024001_김민수", "2024002_이서연", "2024003_박지훈", "2024004_최유진", "2024005_정하늘"])
     page = (class_of_five["folder"] / "feedback" / "2024004_최유진.html").read_text("utf-8")
     assert '<html lang="ko">' in page and "점수: 3 / 9" in page
-    assert "문제 3. 최대 풀링의 전방 계산과 역방향 계산" in page and "H // 보폭" in page
+    assert "문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: 완전 콘볼루션으로" in page
+    assert "커널을 뒤집지 않았습니다" in page
     assert "np.allclose" not in page, "the instructor's warnings stay out of the students' pages"
 
 
@@ -895,6 +928,51 @@ def test_student_ids_come_from_the_file_name():
     assert grader.student_id("x/hong_123.ipynb", None, r"^([a-z]+)") == "hong"
 
 
+# Written answers (nbgrader's manually graded answers): shown as 수동 채점, never scored.
+
+def test_a_written_answer_is_left_to_the_instructor(toy, capsys):
+    solution = nbformat.read(toy / "solutions" / "toy.ipynb", as_version=4)
+    written = toy_submission(toy, "a_toy.ipynb")
+    nb = nbformat.read(written, as_version=4)
+    nb.cells[-1].source = "x = 1은 답 칸에서 넣었습니다."
+    save(nb, written)
+    stripped_path = save(stripped(nb), toy / "b_toy.ipynb")  # found after its prompt
+    blank = toy_submission(toy, "c_toy.ipynb")
+    nb = nbformat.read(blank, as_version=4)
+    nb.cells = nb.cells[:-1]  # the answer cell deleted
+    gone = save(nb, toy / "d_toy.ipynb")
+    results = grade([written, stripped_path, blank, gone], solutions_dir=toy / "solutions")
+    essays = [by_id(r)["essay"] for r in results]
+    assert [r.score for r in results] == [3] * 4 and {r.max_score for r in results} == {3}
+    assert all(e["manual"] and e["passed"] is None and e["points"] == 0 for e in essays)
+    assert [e["answer"] for e in essays] == ["x = 1은 답 칸에서 넣었습니다."] * 2 + ["", None]
+    assert "강사가 답을 읽고 점수를 매깁니다" in essays[0]["message"]
+    assert "답이 비어 있습니다" in essays[2]["message"]
+    assert "답 칸을 찾지 못했습니다" in essays[3]["message"]
+    assert [q.id for q in results[0].questions] == ["q1", "q2", "q3", "essay"]
+    table = grader.format_result(results[0])
+    assert "essay" in table and "–/2" in table and "수동 채점 2점 별도" in table
+    header, rows = grader.gradebook_rows(results)
+    assert header[3:] == ["q1", "q2", "q3", "essay", "합계", "만점", "수동 채점 만점", "검토 필요",
+                          "오류"]
+    assert rows[0][3:10] == ["1", "1", "1", "수동 채점", "3", "3", "2"]
+    page = grader.feedback_html(results[0], "a")
+    assert "수동 채점" in page and "x = 1은 답 칸에서 넣었습니다." in page and "– / 2" in page
+    assert "점수: 3 / 3</strong> (자동 채점) + 수동 채점 2점" in page
+    assert solution.cells[-1].metadata.nbgrader["grade_id"] == "essay"
+    # The students' pre-submission check says the same.
+    labs = toy / "labs"
+    labs.mkdir()
+    save(make_lab(solution, "toy"), labs / "toy.ipynb")
+    status, out = presubmit_run(capsys, written, "--labs", labs)
+    assert status == 0 and "✔ essay (문제 4. 생각해 보기): 서술형 답 있음" in out
+    assert "서술형 문항 1개는 강사가 읽고 채점합니다" in out
+    status, out = presubmit_run(capsys, blank, "--labs", labs)
+    assert status == 0 and "⚠ essay (문제 4. 생각해 보기): 서술형 답이 아직 비어 있습니다" in out
+    status, out = presubmit_run(capsys, gone, "--labs", labs)
+    assert status == 1 and "✘ essay (문제 4. 생각해 보기): 서술형 답 칸을 찾지 못했습니다" in out
+
+
 # The students' pre-submission check (no kernel, except --run on the toy lab).
 
 def presubmit_run(capsys, *args):
@@ -905,7 +983,8 @@ def presubmit_run(capsys, *args):
 def test_presubmit_recognises_a_lab_and_says_how_it_was_run(capsys, tmp_path):
     status, out = presubmit_run(capsys, ROOT / "labs" / f"{LAB2}.ipynb")
     assert status == 0 and "실습: lab2_conv_pool" in out
-    assert "✔ maxpool_check (문제 3. 최대 풀링의 전방 계산과 역방향 계산)" in out
+    assert ("✔ input_grad_check (문제 3. 보폭이 있는 콘볼루션의 입력 그레이디언트: "
+            "완전 콘볼루션으로)") in out
     assert "저장된 실행 기록이 없습니다" in out and "문항 3개를 모두 알아봅니다" in out
     path = save(stripped(solved_lab(LAB2)), tmp_path / "내 과제.ipynb")
     status, out = presubmit_run(capsys, path)

@@ -10,6 +10,7 @@ import pytest
 from dlbasics.tools import labgen
 from dlbasics.tools.labgen import (
     HIDDEN_TESTS,
+    MARKDOWN_STUB,
     SOLUTION,
     make_lab,
     nbgrader_meta,
@@ -160,8 +161,8 @@ def test_a_solution_cell_without_an_id_is_refused(tmp_path):
 
 # The book's own solutions and labs.
 
-def test_there_are_five_labs_and_each_solution_has_its_lab():
-    assert len(SOLUTIONS) >= 5
+def test_there_are_six_labs_and_each_solution_has_its_lab():
+    assert len(SOLUTIONS) >= 6
     assert sorted(p.name for p in (ROOT / "labs").glob("*.ipynb")) == [p.name for p in SOLUTIONS]
 
 
@@ -179,10 +180,26 @@ def test_solution_metadata_is_valid_nbgrader(path):
     assert graded and answers
     for cell in graded:
         meta = cell.metadata.nbgrader
-        assert cell.cell_type == "code" and meta["locked"] and not meta["solution"]
+        if cell.cell_type == "markdown":  # a written answer, graded by the instructor
+            assert meta["solution"] and not meta["locked"]
+        else:
+            assert cell.cell_type == "code" and meta["locked"] and not meta["solution"]
         assert meta["points"] > 0
     for cell in answers:
         assert SOLUTION[0] in cell.source, f"{cell.id}: a solution cell without a solution"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_every_lab_has_a_reasoning_question_graded_by_hand(path):
+    """Issue 16: a short written answer, nbgrader's manually graded answer (a markdown cell with
+    grade and solution), its model answer and rubric inside the solution region."""
+    nb = nbformat.read(path, as_version=4)
+    written = [c for c in nb.cells if c.cell_type == "markdown"
+               and c.metadata.get("nbgrader", {}).get("grade")]
+    assert written, f"{path.name}: no reasoning question"
+    for cell in written:
+        assert "모범 답안" in cell.source and "채점 기준" in cell.source
+        assert cell.source.startswith(SOLUTION[0]) and cell.source.endswith(SOLUTION[1])
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
@@ -204,7 +221,9 @@ def test_lab_has_no_outputs_and_no_solution_or_hidden_text(path):
             if line.strip():
                 assert line not in lab_cell.source.splitlines(), f"hidden test in the lab: {line}"
         if sol_cell.metadata.get("nbgrader", {}).get("solution"):
-            assert "raise NotImplementedError" in lab_cell.source
+            blank = ("raise NotImplementedError" if sol_cell.cell_type == "code"
+                     else MARKDOWN_STUB[0])
+            assert blank in lab_cell.source
 
 
 def test_the_lab_templates_give_nothing_away():
@@ -251,6 +270,6 @@ def test_check_cells_show_values_not_bare_verdicts(path):
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             text = "".join(out.get("text") or out.get("data", {}).get("text/plain", ""))
             assert not re.search(r"\b(True|False)\s*$", text, re.M), f"{path.name}: {text}"
-        if nbgrader_meta(cell).get("grade"):
+        if nbgrader_meta(cell).get("grade") and cell.cell_type == "code":
             assert cell.source.startswith("with checks.checking(") or \
                 "\nwith checks.checking(" in cell.source, f"{path.name}: {cell.source[:80]}"

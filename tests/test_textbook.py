@@ -108,3 +108,28 @@ def test_exercises_with_answers_run_through_the_chapter(path):
     assert 2 * len(with_exercises) >= len(numbered), (
         f"{path.name}: exercises only in {with_exercises}; put them in the sections they "
         f"practise ({len(numbered)} numbered sections)")
+
+
+def unescaped_tildes(markdown):
+    """'~' outside math and code: two of them in a paragraph strike the text between through
+    (JupyterLab and GitHub follow GFM), so '20~22행' must be written '20\\~22행'."""
+    text = re.sub(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|<[^>]*>", "", markdown, flags=re.S)
+    return [m.start() for m in re.finditer(r"(?<!\\)~", text)]
+
+
+ALL_MARKDOWN = CHAPTERS + sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", ALL_MARKDOWN, ids=ids(ALL_MARKDOWN))
+def test_no_text_is_struck_through_by_a_tilde(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert not unescaped_tildes(cell.source), (
+                f"{path.name}: write '\\~' for a range, or two '~' strike the text between "
+                f"through:\n{cell.source}")
+
+
+def test_the_tilde_check_ignores_math_and_code():
+    assert unescaped_tildes("10~100배") == [2]
+    assert unescaped_tildes(r"10\~100배, $a \sim b$, `x ~ y`, $$\tilde{x} ~$$") == []

@@ -6,7 +6,8 @@ Says, in Korean, whether the grader will recognise the notebook: which lab it is
 notebook's metadata, its file name or its cells), whether every check cell is there (by its
 nbgrader metadata or, where an editor stripped that, by its content), whether an answer cell
 was moved below its check, whether the notebook was run from top to bottom, and which stored
-outputs are errors. With ``--run`` it also runs the notebook in a fresh kernel the way the
+outputs are errors; for each written (manual) question, whether its answer cell is there and
+filled in. With ``--run`` it also runs the notebook in a fresh kernel the way the
 grader does, but with the lab's visible checks only (the hidden tests are not on the student's
 computer), and prints what each check cell says.
 
@@ -24,6 +25,7 @@ import nbformat
 
 from .grade.assemble import (
     code_cells,
+    manual_answers,
     match_lab,
     read_notebook,
     recognise,
@@ -45,8 +47,10 @@ def notebook_from_template(entries):
     """A lab notebook with the template's cells (answers left empty), for running the checks."""
     nb = nbformat.v4.new_notebook()
     for entry in entries:
-        cell = nbformat.v4.new_code_cell(entry.get("source", "pass"))
         kind = entry["kind"]
+        if kind == "manual":  # a written answer: nothing to run
+            continue
+        cell = nbformat.v4.new_code_cell(entry.get("source", "pass"))
         cell.metadata["nbgrader"] = {
             "grade": kind == "check", "grade_id": entry["grade_id"], "locked": kind != "answer",
             "schema_version": 3, "solution": kind == "answer", "task": False,
@@ -120,6 +124,21 @@ def report(path, templates):
                          "칸의 순서를 받은 실습처럼 되돌리세요.")
             continue
         lines.append(f"✔ {entry['grade_id']}{title}: 확인 칸 있음 ({entry['points']:g}점)")
+    manual = [e for e in entries if e["kind"] == "manual"]
+    answers = manual_answers(nb, entries)
+    for entry in manual:
+        title = f" ({entry['title']})" if entry["title"] else ""
+        answer = answers[entry["grade_id"]]
+        if answer is None:
+            missing.append(entry["grade_id"])
+            lines.append(f"✘ {entry['grade_id']}{title}: 서술형 답 칸을 찾지 못했습니다(지웠거나 "
+                         "옮겼습니다). 받은 실습에서 이 칸을 다시 복사해 답을 쓰세요.")
+        elif not answer:
+            lines.append(f"⚠ {entry['grade_id']}{title}: 서술형 답이 아직 비어 있습니다 "
+                         f"({entry['points']:g}점, 강사가 읽고 채점합니다).")
+        else:
+            lines.append(f"✔ {entry['grade_id']}{title}: 서술형 답 있음 ({len(answer)}자, "
+                         f"{entry['points']:g}점, 강사가 읽고 채점합니다)")
     order, in_order = _run_order(nb)
     lines.append(order)
     errors = _stored_errors(nb)
@@ -129,10 +148,13 @@ def report(path, templates):
     checks = [e for e in entries if e["kind"] == "check"]
     ok = not missing and not late
     if ok:
-        lines.append(f"채점기가 이 노트북의 문항 {len(checks)}개를 모두 알아봅니다.")
+        lines.append(f"채점기가 이 노트북의 문항 {len(checks)}개를 모두 알아봅니다."
+                     + (f" 서술형 문항 {len(manual)}개는 강사가 읽고 채점합니다."
+                        if manual else ""))
     else:
-        lines.append(f"채점기가 문항 {len(checks)}개 가운데 {len(missing) + len(late)}개를 "
-                     "채점하지 못하거나 0점으로 처리합니다. 위의 ✘를 고치세요.")
+        lines.append(f"채점기가 문항 {len(checks) + len(manual)}개 가운데 "
+                     f"{len(missing) + len(late)}개를 채점하지 못하거나 0점으로 처리합니다. 위의 "
+                     "✘를 고치세요.")
     if not in_order or errors:
         lines.append("확인 칸의 결과는 위에서부터 새로 실행해야 믿을 수 있습니다.")
     return lines, ok

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..labgen import HIDDEN_TESTS, make_lab, nbgrader_meta, replace_regions
+from ..labgen import HIDDEN_TESTS, MARKDOWN_STUB, make_lab, nbgrader_meta, replace_regions
 from .kernel import MAX_MESSAGE_CHARS  # noqa: F401  (re-exported for the package)
 
 MAX_NOTEBOOK_BYTES = 100 * 2**20
@@ -320,12 +320,22 @@ def _title_of(markdown):
 def template(lab):
     """What the grader knows a lab's cells by, from the lab notebook given to students (or one
     made from the solution by ``make_lab``): one entry per cell with nbgrader metadata,
-    ``{"grade_id", "kind" ("check", "answer" or "setup"), "points", "title", and "source"
-    (check and setup cells, as the student has them) or "names" (what an answer defines)}``.
+    ``{"grade_id", "kind" ("check", "answer", "setup" or "manual"), "points", "title", and
+    "source" (check and setup cells, as the student has them), "names" (what an answer
+    defines) or "before" (a manual question: the text of the markdown cell above its answer
+    cell, by which an answer cell whose metadata was stripped is found)}``. A manual question
+    is a markdown answer (nbgrader ``grade`` and ``solution``) that the instructor grades.
     ``title`` is the problem's heading (``문제 1. 전방 계산``)."""
-    entries, title = [], ""
+    entries, title, before = [], "", ""
     for cell in lab.cells:
         if cell.cell_type == "markdown":
+            meta = nbgrader_meta(cell)
+            if meta.get("grade") and meta.get("grade_id"):
+                entries.append({"grade_id": meta["grade_id"], "kind": "manual",
+                                "points": meta.get("points", 0), "title": title,
+                                "before": before})
+            else:
+                before = _normal(cell.source)
             title = _title_of(cell.source) or title
             continue
         meta = nbgrader_meta(cell)
@@ -349,6 +359,51 @@ def solution_template(solution):
     return template(make_lab(solution, "lab"))
 
 
+def markdown_cells(nb):
+    """(grade_id or None, source) of every markdown cell, tolerating malformed cells."""
+    cells = []
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(line for line in source if isinstance(line, str))
+        meta = cell.get("metadata")
+        grader_meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+        grade_id = grader_meta.get("grade_id") if isinstance(grader_meta, dict) else None
+        cells.append((grade_id if isinstance(grade_id, str) else None,
+                      source if isinstance(source, str) else ""))
+    return cells
+
+
+def answer_text(source):
+    """A manual answer as the student wrote it: "" while it is still the lab's blank."""
+    text = source.strip()
+    return "" if text in ("", *MARKDOWN_STUB) else text
+
+
+def manual_answers(nb, entries):
+    """{grade_id: the student's answer text, "" for a blank left as handed out, None when the
+    answer cell is not there} for every manual question of ``entries`` (a lab's template).
+
+    The answer cell is found by its nbgrader grade_id, else (metadata stripped) as the markdown
+    cell right after the one whose text is the template's ``before``."""
+    cells = markdown_cells(nb)
+    known = {entry["grade_id"] for entry in entries}
+    answers = {}
+    for entry in entries:
+        if entry["kind"] != "manual":
+            continue
+        found = next((source for grade_id, source in cells if grade_id == entry["grade_id"]),
+                     None)
+        if found is None and entry.get("before"):
+            found = next((cells[i + 1][1] for i, (_, source) in enumerate(cells[:-1])
+                          if _normal(source) == entry["before"]
+                          and cells[i + 1][0] not in known), None)
+        answers[entry["grade_id"]] = None if found is None else answer_text(found)
+    return answers
+
+
 def recognise(cells, entries):
     """``cells`` [(grade_id or None, source)] with a grade_id given, by content, to each cell
     whose own is missing or unknown: a check or setup cell whose text is the lab's (or, for a
@@ -368,7 +423,7 @@ def recognise(cells, entries):
         found += 1
 
     texts = {entry["grade_id"]: _normal(entry["source"]) for entry in entries
-             if entry["kind"] != "answer"}
+             if entry["kind"] in ("check", "setup")}
     for index in list(todo):
         text = _normal(cells[index][1])
         match = next((g for g, t in texts.items() if g not in present and t and t == text), None)

@@ -44,10 +44,13 @@ def main(argv=None):
                     "fresh kernel in a temporary folder, and score every graded check cell "
                     "(its points when it runs without an error).",
         epilog="The JSON form is one object: {\"results\": [{\"notebook\", \"lab\", \"score\", "
-               "\"max_score\", \"questions\": [{\"id\", \"points\", \"max_points\", \"passed\", "
-               "\"message\", \"title\"}], \"error\", \"warnings\", \"notes\", \"seconds\"}]}. "
-               "Progress goes to stderr. The exit status is 0 when every file was graded, even "
-               "with errors in it (see each result's \"error\").")
+               "\"max_score\", \"manual_max_score\", \"questions\": [{\"id\", \"points\", "
+               "\"max_points\", \"passed\", \"message\", \"title\", \"manual\", \"answer\"}], "
+               "\"error\", \"warnings\", \"notes\", \"seconds\"}]}. A manual question (a written "
+               "answer, nbgrader's manually graded answer) is not scored: \"manual\" is true, its "
+               "\"passed\" null and \"answer\" what the student wrote; the table, the CSV and the "
+               "feedback pages show it as 수동 채점. Progress goes to stderr. The exit status is 0 "
+               "when every file was graded, even with errors in it (see each result's \"error\").")
     parser.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION.ipynb",
                         help="students' notebooks; each is matched to its lab by the "
                              "notebook's metadata, a lab name in the file name, or its cells")

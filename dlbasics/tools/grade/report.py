@@ -1,6 +1,11 @@
 """What the grader gives the instructor: a table per submission, a gradebook (CSV) and one
 feedback page (HTML, Korean) per submission to hand back to its student.
 
+A manual question (a written answer the instructor grades) is shown as 수동 채점 everywhere:
+its points are not part of the total, the CSV's cell for it says 수동 채점 (for the instructor
+to overwrite with the points) and a column gives the manual questions' points, and the
+feedback page quotes the student's answer.
+
 The student's id comes from the submission's file name: by default the part before the lab's
 name (``2024123_홍길동_lab3_lenet5.ipynb`` → ``2024123_홍길동``), or the group ``id`` (else the
 first group) of a regular expression searched in the file name (``--id-pattern``).
@@ -16,8 +21,21 @@ from ...summary import display_width, pad
 BOM_ENCODING = "utf-8-sig"  # spreadsheets (Excel) read a UTF-8 CSV as Korean only with a BOM
 
 
+MANUAL = "수동 채점"
+
+
 def _number(x):
     return f"{x:g}"
+
+
+def _points(q):
+    return f"–/{_number(q.max_points)}" if q.manual else \
+        f"{_number(q.points)}/{_number(q.max_points)}"
+
+
+def _manual_total(result):
+    extra = getattr(result, "manual_max_score", 0)
+    return f", {MANUAL} {_number(extra)}점 별도" if extra else ""
 
 
 def format_result(result):
@@ -29,11 +47,11 @@ def format_result(result):
         lines.append(f"  검토 필요: {', '.join(result.warnings)}")
     for note in getattr(result, "notes", []):
         lines.append(f"  참고: {note}")
-    rows = [(q.id, f"{_number(q.points)}/{_number(q.max_points)}",
+    rows = [(q.id, _points(q),
              "통과" if q.passed else (q.message.splitlines() or ["실패"])[0])
             for q in result.questions]
     rows.append(("합계 (total)", f"{_number(result.score)}/{_number(result.max_score)}",
-                 f"({result.seconds:g} s)"))
+                 f"({result.seconds:g} s{_manual_total(result)})"))
     if result.questions:
         rows.insert(0, ("문항 (question)", "점수", "결과"))
     width = [max(display_width(row[i]) for row in rows) for i in range(2)]
@@ -73,8 +91,9 @@ def _ids(results, pattern):
 
 def gradebook_rows(results, pattern=None):
     """The gradebook as a header and one row per submission: 학생, 파일, 실습, one column per
-    question (points earned; ``lab:question`` when several labs are graded together), 합계,
-    만점, 검토 필요 (warnings), 오류 (error)."""
+    question (points earned, 수동 채점 for a manual question; ``lab:question`` when several labs
+    are graded together), 합계 and 만점 (of the automatic questions), 수동 채점 만점, 검토 필요
+    (warnings), 오류 (error)."""
     labs = list(dict.fromkeys(r.lab for r in results if r.lab))
     columns = []
     for result in results:
@@ -82,14 +101,16 @@ def gradebook_rows(results, pattern=None):
             column = f"{result.lab}:{q.id}" if len(labs) > 1 else q.id
             if column not in columns:
                 columns.append(column)
-    header = ["학생", "파일", "실습", *columns, "합계", "만점", "검토 필요", "오류"]
+    header = ["학생", "파일", "실습", *columns, "합계", "만점", f"{MANUAL} 만점", "검토 필요",
+              "오류"]
     rows = []
     for sid, result in zip(_ids(results, pattern), results, strict=True):
-        points = {(f"{result.lab}:{q.id}" if len(labs) > 1 else q.id): _number(q.points)
-                  for q in result.questions}
+        points = {(f"{result.lab}:{q.id}" if len(labs) > 1 else q.id):
+                  MANUAL if q.manual else _number(q.points) for q in result.questions}
         rows.append([sid, Path(result.notebook).name, result.lab or "",
                      *(points.get(column, "") for column in columns),
                      _number(result.score), _number(result.max_score),
+                     _number(getattr(result, "manual_max_score", 0)),
                      "; ".join(result.warnings), result.error or ""])
     return header, rows
 
@@ -109,7 +130,9 @@ line-height:1.5}table{border-collapse:collapse;width:100%}
 td,th{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left}
 td.points{white-space:nowrap;text-align:right}
 tr.passed td.result{color:#176b2c}tr.failed td.result{color:#a31515}
-.message{white-space:pre-wrap;word-break:break-word}"""
+tr.manual td.result{color:#5a4a00}
+.message,.answer{white-space:pre-wrap;word-break:break-word}
+.answer{margin-top:.4em;padding:.4em .6em;background:#f6f6f6;border-left:3px solid #bbb}"""
 
 
 def feedback_html(result, student=""):
@@ -119,11 +142,21 @@ def feedback_html(result, student=""):
     rows = []
     for q in result.questions:
         title = f"{e(q.title)}<br><small>{e(q.id)}</small>" if q.title else e(q.id)
+        if q.manual:
+            answer = (f"<div class=\"answer\">{e(q.answer)}</div>" if q.answer else "")
+            rows.append(f"<tr class=\"manual\"><td>{title}</td>"
+                        f"<td class=\"points\">– / {_number(q.max_points)}</td>"
+                        f"<td class=\"result\">{MANUAL}<div class=\"message\">"
+                        f"{e(q.message)}</div>{answer}</td></tr>")
+            continue
         verdict = "통과" if q.passed else "실패"
         message = "" if q.message == "통과" else f"<div class=\"message\">{e(q.message)}</div>"
         rows.append(f"<tr class=\"{'passed' if q.passed else 'failed'}\"><td>{title}</td>"
                     f"<td class=\"points\">{_number(q.points)} / {_number(q.max_points)}</td>"
                     f"<td class=\"result\">{verdict}{message}</td></tr>")
+    extra = getattr(result, "manual_max_score", 0)
+    manual = (f" (자동 채점) + {MANUAL} {_number(extra)}점: 서술형 답은 강사가 읽고 따로 "
+              "점수를 매깁니다" if extra else "")
     error = (f"<p><strong>채점하지 못한 까닭:</strong> {e(result.error)}</p>"
              if result.error else "")
     return f"""<!DOCTYPE html>
@@ -133,7 +166,7 @@ def feedback_html(result, student=""):
 <body>
 <h1>채점 결과: {e(lab)}</h1>
 <p>학생: {e(student)}<br>파일: {e(Path(result.notebook).name)}<br>
-<strong>점수: {_number(result.score)} / {_number(result.max_score)}</strong></p>
+<strong>점수: {_number(result.score)} / {_number(result.max_score)}</strong>{e(manual)}</p>
 {error}<table>
 <thead><tr><th>문항</th><th>점수</th><th>결과</th></tr></thead>
 <tbody>

@@ -4,7 +4,7 @@ passes when one of its copies passes. ``grade`` grades submissions one after the
 """
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -14,6 +14,7 @@ from ..labgen import nbgrader_meta, validate_nbgrader
 from .assemble import (
     assemble,
     code_cells,
+    manual_answers,
     match_lab,
     read_notebook,
     recognise,
@@ -23,18 +24,26 @@ from .kernel import CELL_TIMEOUT, NOT_RUN, NOTEBOOK_TIMEOUT, _shorten, run_cells
 from .review import suspicious_code
 
 RECOGNISED = "메타데이터가 없는 칸 {}개를 내용으로 알아보았습니다"
+MANUAL = "수동 채점"  # how a question the instructor grades is shown (table, CSV, feedback)
+MAX_ANSWER_CHARS = 5000
 
 
 @dataclass
 class Question:
-    """One graded cell's outcome; ``title`` is the problem's heading in the lab."""
+    """One graded cell's outcome; ``title`` is the problem's heading in the lab.
+
+    A manual question (a written answer the instructor grades: ``manual`` true) is not scored:
+    its ``points`` stay 0, ``passed`` is None and ``answer`` holds what the student wrote
+    ("" for a blank left as handed out, None when the answer cell is missing)."""
 
     id: str
     points: float
     max_points: float
-    passed: bool
+    passed: bool | None
     message: str
     title: str = ""
+    manual: bool = False
+    answer: str | None = None
 
 
 @dataclass
@@ -51,6 +60,7 @@ class Result:
     warnings: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    manual_max_score: float = 0  # points of the manual questions, graded by the instructor
 
     def to_dict(self):
         return asdict(self)
@@ -83,6 +93,39 @@ def graded_cells(solution):
     return [(meta["grade_id"], meta["points"], cell.source)
             for cell in solution.cells
             if (meta := nbgrader_meta(cell)).get("grade") and cell.cell_type == "code"]
+
+
+def manual_questions(solution, nb, error=None):
+    """The solution's manual questions (markdown answers the instructor grades), with what the
+    submission ``nb`` (or None) wrote in each."""
+    entries = solution_template(solution)
+    answers = manual_answers(nb, entries) if nb is not None else {}
+    questions = []
+    for entry in entries:
+        if entry["kind"] != "manual":
+            continue
+        answer = answers.get(entry["grade_id"])
+        if error:
+            message = error
+        elif answer is None:
+            message = (f"{MANUAL}: 답 칸을 찾지 못했습니다(지워졌거나 내용과 메타데이터가 모두 "
+                       "바뀌었습니다).")
+        elif not answer:
+            message = f"{MANUAL}: 답이 비어 있습니다."
+        else:
+            message = f"{MANUAL}: 강사가 답을 읽고 점수를 매깁니다 (답 {len(answer)}자)."
+        if answer is not None and len(answer) > MAX_ANSWER_CHARS:
+            answer = answer[:MAX_ANSWER_CHARS - 1] + "…"
+        questions.append(Question(entry["grade_id"], 0, entry["points"], None, message,
+                                  entry["title"], manual=True, answer=answer))
+    return questions
+
+
+def in_notebook_order(solution, questions):
+    """``questions`` ordered as their cells stand in the solution."""
+    order = {meta["grade_id"]: i for i, cell in enumerate(solution.cells)
+             if (meta := nbgrader_meta(cell)).get("grade")}
+    return sorted(questions, key=lambda q: order.get(q.id, len(order)))
 
 
 def _order_hint(solution, grade_id, positions):
@@ -157,8 +200,8 @@ def grade_notebook(path, solutions, lab=None, cell_timeout=CELL_TIMEOUT,
     except Exception as err:  # a bug or an odd notebook must not stop the other gradings
         result.error = _shorten(f"채점하지 못했습니다 ({type(err).__name__}: {err})")
         result.score = 0
-        result.questions = [Question(q.id, 0, q.max_points, False, result.error, q.title)
-                            for q in result.questions]
+        result.questions = [replace(q, points=0, passed=None if q.manual else False,
+                                    message=result.error) for q in result.questions]
     result.seconds = round(time.perf_counter() - start, 1)
     return result
 
@@ -180,8 +223,11 @@ def _grade_into(result, path, solutions, lab, cell_timeout, notebook_timeout):
     graded = graded_cells(solution)
     result.max_score = sum(points for _, points, _ in graded)
     titles = {e["grade_id"]: e["title"] for e in solution_template(solution)}
-    result.questions = [Question(grade_id, 0, points, False, result.error or "",
-                                 titles.get(grade_id, "")) for grade_id, points, _ in graded]
+    manual = manual_questions(solution, nb, result.error)
+    result.manual_max_score = sum(q.max_points for q in manual)
+    result.questions = in_notebook_order(solution, [
+        Question(grade_id, 0, points, False, result.error or "", titles.get(grade_id, ""))
+        for grade_id, points, _ in graded] + manual)
     if nb is None:
         return
     result.warnings = suspicious_code(nb, solution)
@@ -192,7 +238,7 @@ def _grade_into(result, path, solutions, lab, cell_timeout, notebook_timeout):
     outcomes = [None] * len(run.cells)
     if any(grade_id in positions for grade_id, _, _ in graded):  # else nothing can score
         outcomes = run_cells(run, cell_timeout, notebook_timeout)
-    result.questions = score(solution, outcomes, positions)
+    result.questions = in_notebook_order(solution, score(solution, outcomes, positions) + manual)
     result.score = sum(q.points for q in result.questions)
 
 
