@@ -1737,3 +1737,352 @@ def sheet_stacks(items, *, title=None, cell=0.32, fontsize=9, gap=0.9, unit_inch
     if title:
         ax.set_title(title, fontsize=fontsize + 3)
     return fig
+
+
+# ---- residual networks (4.4.3): graphs side by side, long networks as stacks of layers --------
+
+def text_inches(text, fontsize):
+    """(width, height) in inches of ``text`` (lines split at newlines) set in ``fontsize`` points
+    in the current font: what a label needs on a page whose data unit is an inch."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    lines = str(text).split("\n")
+    measure = TextToPath().get_text_width_height_descent
+    width = max(measure(line, FontProperties(size=fontsize), ismath=False)[0] for line in lines)
+    return width / 72, len(lines) * fontsize * 1.25 / 72
+
+
+def _title_inches(text, fontsize):
+    return text_inches(text, fontsize)[1] + 0.12 if text else 0.0
+
+
+def _graph_nodes(ax):
+    return [p for p in ax.patches if p.get_gid() == "node"]
+
+
+def _bracket_boxes(ax, first, last, text, fontsize):
+    """A bracket left of the boxes ``first`` … ``last`` (their order in :func:`graph_boxes`) of a
+    :func:`module_graph` drawn on ``ax``, with ``text`` left of it; widens the x-limits to fit."""
+    nodes = _graph_nodes(ax)
+    if not 0 <= first <= last < len(nodes):
+        raise ValueError(f"boxes {first}…{last} asked for, the graph has {len(nodes)}")
+    chosen = nodes[first:last + 1]
+    left = min(p.get_x() for p in chosen) - 0.12
+    top = max(p.get_y() + p.get_height() for p in chosen)
+    bottom = min(p.get_y() for p in chosen)
+    ax.plot([left + 0.08, left, left, left + 0.08], [top, top, bottom, bottom], color="0.3",
+            lw=1.0, gid="bracket")
+    ax.text(left - 0.08, (top + bottom) / 2, text, ha="right", va="center", fontsize=fontsize)
+    x0, x1 = ax.get_xlim()
+    ax.set_xlim(min(x0, left - 0.2 - text_inches(text, fontsize)[0]), x1)
+
+
+def _is_shortcut(patch):
+    from matplotlib.colors import to_hex
+
+    return (isinstance(patch, FancyArrowPatch) and patch.get_linestyle() in ("-", "solid")
+            and to_hex(patch.get_edgecolor()) == to_hex("tab:red"))
+
+
+def _label_shortcuts(ax, text, fontsize):
+    """``text`` right of every shortcut (a solid red arc of :func:`module_graph`) on ``ax``, in
+    red; widens the x-limits to fit. Call when a data unit is drawn as an inch."""
+    x0, x1 = ax.get_xlim()
+    for arrow in [p for p in ax.patches if _is_shortcut(p)]:
+        box = arrow.get_path().get_extents()
+        x = box.x1 + 0.08
+        ax.text(x, (box.y0 + box.y1) / 2, text, ha="left", va="center", fontsize=fontsize,
+                color="tab:red")
+        x1 = max(x1, x + text_inches(text, fontsize)[0] + 0.1)
+    ax.set_xlim(x0, x1)
+
+
+def _place_side_by_side(fig, axes, title, fontsize, gap=0.45):
+    """Size ``fig`` and place ``axes`` in a row so that a data unit is an inch in every axes,
+    their tops level (the first rows of graphs drawn with one row height line up), each axes'
+    title above it and the figure's ``title`` above all."""
+    sizes = [(ax.get_xlim(), ax.get_ylim()) for ax in axes]
+    titles = max(_title_inches(ax.get_title(), fontsize + 1) for ax in axes)
+    above = _title_inches(title, fontsize + 2) + (0.1 if title else 0.0)
+    heights = [y1 - y0 for _, (y0, y1) in sizes]
+    width = sum(x1 - x0 for (x0, x1), _ in sizes) + gap * (len(axes) - 1) + 0.2
+    height = max(heights) + titles + above + 0.1
+    fig.set_size_inches(width, height)
+    x = 0.1
+    for ax, ((x0, x1), _), h in zip(axes, sizes, heights, strict=True):
+        ax.set_position([x / width, (height - above - titles - h) / height, (x1 - x0) / width,
+                         h / height])
+        x += x1 - x0 + gap
+    if title:
+        fig.suptitle(title, y=1 - 0.06 / height, va="top", fontsize=fontsize + 2)
+
+
+def module_graphs(models, input_shape, *, titles=None, brackets=None, shortcut=None, title=None,
+                  fontsize=9, **options):
+    """:func:`module_graph` of each of ``models`` side by side in one figure, e.g. a plain block
+    beside a residual block (그림 4-28). Every graph keeps a data unit an inch (its natural
+    size), the rows of all graphs line up, and texts are set in ``fontsize`` points.
+
+    ``titles``: a title per graph. ``brackets``: {text: (first, last)} marks boxes ``first`` …
+    ``last`` (in :func:`graph_boxes` order) of every graph with a labelled bracket on their left
+    (e.g. the layers F(x) of a block), or a list of such dicts, one per graph. ``shortcut``: a
+    text written beside every shortcut (a red arc). ``options`` go to :func:`module_graph`
+    (``fold``, ``show_shapes``, ``row_height``, ``box_width``, ``leaves``, ``columns``).
+    Returns the figure.
+    """
+    use_korean_font()
+    if titles is not None and len(titles) != len(models):
+        raise ValueError(f"{len(models)} models need {len(models)} titles, got {len(titles)}")
+    marks = brackets if isinstance(brackets, list | tuple) else [brackets] * len(models)
+    if len(marks) != len(models):
+        raise ValueError(f"{len(models)} models need {len(models)} bracket dicts, got {len(marks)}")
+    fig = plt.figure()
+    axes = []
+    for j, model in enumerate(models):
+        ax = fig.add_axes((0, 0, 1, 1), label=f"graph {j}")
+        module_graph(model, input_shape, ax=ax, **options)
+        for text in ax.texts:
+            text.set_fontsize(fontsize)
+        for text, (first, last) in (marks[j] or {}).items():
+            _bracket_boxes(ax, first, last, text, fontsize)
+        if titles:
+            ax.set_title(titles[j], fontsize=fontsize + 1)
+        axes.append(ax)
+    _place_side_by_side(fig, axes, title, fontsize)
+    if shortcut:  # where an arc bends depends on the scale: label it once it is an inch a unit
+        for ax in axes:
+            _label_shortcuts(ax, shortcut, fontsize)
+        _place_side_by_side(fig, axes, title, fontsize)
+    return fig
+
+
+def _stack(model, input_shape, *, leaves=(), drop=()):
+    """The main path of ``model`` and its shortcuts, for :func:`network_stacks`.
+
+    Returns (rows, sums). ``rows``: [(label, shape)] of the boxes of :func:`graph_boxes` on the
+    main path, the parts of a label named in ``drop`` left out and a box left without a label
+    passed over. ``sums``: [(gap, source, label)]: a sum drawn below row ``gap`` whose shortcut
+    leaves the main path below row ``source``, through the layers ``label`` (None: the
+    identity x). Raises ValueError for branches that are not shortcuts (an inception module).
+    """
+    def short(box):
+        return " · ".join(part for part in box.label.split(" · ") if part not in drop)
+
+    boxes = graph_boxes(model, input_shape, leaves=leaves)
+    rows, gap, sums, through_side = [], {}, [], set()
+    for box in boxes:
+        if box.lane != 0:
+            continue
+        if box.is_merge:
+            if not box.label.startswith("+"):
+                raise ValueError(f"network_stacks draws one path with shortcuts; {box.label!r} "
+                                 "joins branches: draw it with module_graph")
+            main = max((p for p in box.preds if p.lane == 0), key=lambda p: p.rank)
+            for source in box.preds:
+                if source is main:
+                    continue
+                layers = []
+                while source.lane != 0:
+                    if len(source.preds) != 1:
+                        raise ValueError(f"a shortcut through {source.label!r} has "
+                                         f"{len(source.preds)} inputs")
+                    layers.insert(0, short(source))
+                    through_side.add(id(source))
+                    source = source.preds[0]
+                sums.append((gap[id(main)], gap[id(source)],
+                             " · ".join(layer for layer in layers if layer) or None))
+            gap[id(box)] = gap[id(main)]
+        elif len(box.preds) > 1:
+            raise ValueError(f"{box.label!r} has {len(box.preds)} inputs; network_stacks draws "
+                             "one path with shortcuts")
+        elif box.preds and not short(box):
+            gap[id(box)] = gap[id(box.preds[0])]
+        else:
+            rows.append((short(box) or box.label, box.shape))
+            gap[id(box)] = len(rows) - 1
+    branches = [b.label for b in boxes if b.lane != 0 and id(b) not in through_side]
+    if branches:
+        raise ValueError(f"network_stacks draws one path with shortcuts; {branches} are branches "
+                         "that are not shortcuts: draw the network with module_graph")
+    return rows, sums
+
+
+def _shortcut_path(x_main, x_side, y_start, x_end, y_end, corner=0.08):
+    """A path from the main line at y_start, right to x_side, down to y_end, left to x_end,
+    with rounded corners."""
+    from matplotlib.path import Path
+
+    c = min(corner, abs(y_start - y_end) / 2)
+    vertices = [(x_main, y_start), (x_side - c, y_start), (x_side, y_start), (x_side, y_start - c),
+                (x_side, y_end + c), (x_side, y_end), (x_side - c, y_end), (x_end, y_end)]
+    codes = [Path.MOVETO, Path.LINETO, Path.CURVE3, Path.CURVE3, Path.LINETO, Path.CURVE3,
+             Path.CURVE3, Path.LINETO]
+    return Path(vertices, codes)
+
+
+def network_stacks(models, input_shape, *, names, columns=1, drop=("BN", "ReLU", "flatten"),
+                   leaves=(), title=None, box_width=1.3, row_height=0.3, fontsize=9):
+    """Long networks drawn as the ResNet paper draws them (its figure 3), from the modules.
+
+    Each network is a column of boxes, one per layer on its main path (traced as in
+    :func:`graph_boxes`), the networks side by side so that the same layer sits at the same
+    height; boxes are tinted by their number of maps. A shortcut is a red line on the right of
+    its block that joins the sum ⊕ after it: solid for the identity x, dotted and named by its
+    layers where it passes through some (a 1×1 projection where the shape changes).
+    ``drop``: parts of the box labels left out (BN and ReLU that follow every convolution; a
+    box left empty, such as flatten, is passed over). ``names``: a heading per network. A long
+    network wraps into ``columns`` columns, broken only where no shortcut crosses. A data unit
+    is an inch. Returns the figure.
+    """
+    use_korean_font()
+    if len(names) != len(models):
+        raise ValueError(f"{len(models)} models need {len(models)} names, got {len(names)}")
+    stacks = [_stack(model, input_shape, leaves=leaves, drop=drop) for model in models]
+    n = max(len(rows) for rows, _ in stacks)
+    with_sum = {g for _, sums in stacks for g, _, _ in sums}
+    slot = 0.8  # room for a sum, in rows
+    top = [0.0]
+    for i in range(n - 1):
+        top.append(top[-1] + 1 + (slot if i in with_sum else 0))
+    breaks = [g for g in range(n - 1)
+              if not any(s < g < m for _, sums in stacks for m, s, _ in sums)]
+    starts = [0]
+    for k in range(1, columns):
+        later = [g + 1 for g in breaks if g + 1 > starts[-1]]
+        if later:
+            starts.append(min(later, key=lambda r: abs(top[r] - k * (top[-1] + 1) / columns)))
+    column = [sum(i >= s for s in starts) - 1 for i in range(n)]
+    rh, bh, radius = row_height, row_height * 0.66, row_height * 0.2
+
+    def y_row(i):
+        return -(top[i] - top[starts[column[i]]]) * rh
+
+    def y_gap(g):  # the middle between row g and the next
+        return y_row(g) - (1 + (slot if g in with_sum else 0)) * rh / 2
+
+    wrapped = [[wrap_label(label, 10) if label else None for _, _, label in sums]
+               for _, sums in stacks]
+    widths = [box_width + (0.3 if sums else 0)
+              + max((text_inches(t, fontsize - 0.5)[0] + 0.15 for t in texts if t), default=0)
+              for (_, sums), texts in zip(stacks, wrapped, strict=True)]
+    group = sum(widths) + 0.35 * (len(stacks) - 1)
+    maps = sorted({shape[0] for rows, _ in stacks for _, shape in rows
+                   if shape and len(shape) == 3})
+    tint = {c: plt.cm.Blues(0.06 + 0.36 * k / max(len(maps) - 1, 1)) for k, c in enumerate(maps)}
+    fig = plt.figure()
+    ax = fig.add_axes((0, 0, 1, 1))
+    arrow = dict(arrowstyle="-|>", mutation_scale=8, lw=0.9, color="black")
+    stub = dict(arrowstyle="-|>", mutation_scale=8, lw=0.9, color="0.5", linestyle=":")
+    bottom = 0.0
+    for j, ((rows, sums), name) in enumerate(zip(stacks, names, strict=True)):
+        sum_at = {m for m, _, _ in sums}
+        offset = sum(widths[:j]) + 0.35 * j
+        for c in range(len(starts)):
+            x = c * (group + 0.5) + offset + box_width / 2
+            ax.text(x, 0.95 * rh + (0.25 * rh if c else 0), name, ha="center", va="bottom",
+                    fontsize=fontsize + 1)
+            if c and starts[c] < len(rows):  # the path comes on from the column before
+                ax.add_patch(FancyArrowPatch((x, 0.95 * rh), (x, bh / 2), **stub))
+        for i, (label, shape) in enumerate(rows):
+            x = column[i] * (group + 0.5) + offset + box_width / 2
+            y = y_row(i)
+            color = tint.get(shape[0], "white") if shape and len(shape) == 3 else "#e5f5e0"
+            ax.add_patch(FancyBboxPatch((x - box_width / 2, y - bh / 2), box_width, bh,
+                                        boxstyle="round,pad=0.01,rounding_size=0.05",
+                                        facecolor=color, edgecolor="black", lw=0.8, gid="node"))
+            ax.text(x, y, label, ha="center", va="center", fontsize=fontsize)
+            below = y - bh / 2
+            if i in sum_at:
+                ym = y_gap(i)
+                ax.add_patch(plt.Circle((x, ym), radius, facecolor="#fee391", edgecolor="black",
+                                        lw=0.8, gid="sum"))
+                ax.text(x, ym, "+", ha="center", va="center", fontsize=fontsize - 1)
+                ax.add_patch(FancyArrowPatch((x, below), (x, ym + radius), **arrow))
+                below = ym - radius
+            if i + 1 == len(rows):
+                bottom = min(bottom, below - 0.1)
+            elif column[i + 1] == column[i]:
+                ax.add_patch(FancyArrowPatch((x, below), (x, y_row(i + 1) + bh / 2), **arrow))
+            else:
+                ax.add_patch(FancyArrowPatch((x, below), (x, below - 0.6 * rh), **stub))
+                bottom = min(bottom, below - 0.6 * rh - 0.1)
+        for (m, s, label), text in zip(sums, wrapped[j], strict=True):
+            x = column[m] * (group + 0.5) + offset + box_width / 2
+            side = x + box_width / 2 + 0.15
+            if column[s] != column[m]:  # it leaves from the path coming into this column
+                y_start = 0.55 * rh
+            else:
+                y_start = y_gap(s) - (radius + 0.45 * (y_gap(s) - radius - y_row(s + 1) - bh / 2)
+                                      if s in sum_at else 0)
+            path = _shortcut_path(x, side, y_start, x + radius, y_gap(m))
+            ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=8, lw=1.0,
+                                         color="tab:red", linestyle=":" if label else "-",
+                                         gid="projection" if label else "shortcut"))
+            if text:
+                ax.text(side + 0.07, (y_start + y_gap(m)) / 2, text, ha="left", va="center",
+                        fontsize=fontsize - 0.5, color="tab:red", linespacing=1.1)
+    x0, x1 = -0.1, len(starts) * (group + 0.5) - 0.4
+    y0, y1 = bottom - 0.05, 0.95 * rh + 0.25 * rh * (len(starts) > 1) + 0.3
+    above = _title_inches(title, fontsize + 2)
+    fig.set_size_inches(x1 - x0, y1 - y0 + above)
+    ax.set_position((0, 0, 1, (y1 - y0) / (y1 - y0 + above)))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 2)
+    return fig
+
+
+def _crosses(arrow, box):
+    """Whether the line of ``arrow`` (its head included) passes through the display box ``box``."""
+    from matplotlib.path import Path
+
+    drawn = arrow.get_transform().transform_path(arrow.get_path())
+    return any(Path(polygon).intersects_bbox(box, filled=False)
+               for polygon in drawn.to_polygons(closed_only=False))
+
+
+def graph_collisions(fig):
+    """What collides in a drawing of boxes with their labels inside (:func:`module_graph`,
+    :func:`module_graphs`, :func:`network_stacks`), where :func:`overlaps` would count every
+    label against its own box: pairs of texts (titles and the figure's title included), a text
+    and a line, a text and an arrow, a text and a shape it is not wholly inside (a label that
+    sticks out of its box or covers another), and two shapes with a gid (boxes, sums) that
+    overlap. Stricter than :func:`collisions`, whose shapes (boxes on a photograph) may nest.
+    A readable figure returns []."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    found = []
+    titles = [(fig._suptitle.get_text(), fig._suptitle.get_window_extent(renderer))
+              if fig._suptitle is not None and fig._suptitle.get_text() else None]
+    titles += [(ax.get_title(), ax.title.get_window_extent(renderer)) for ax in fig.axes
+               if ax.get_title()]
+    texts = [t for t in titles if t]
+    for ax in fig.axes:
+        texts += [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts
+                  if t.get_text().strip()]
+    for i, (a, box) in enumerate(texts):
+        found += [(a, b) for b, other in texts[i + 1:] if box.overlaps(other)]
+    for ax in fig.axes:
+        mine = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts
+                if t.get_text().strip()]
+        shapes = [(p.get_gid() or type(p).__name__, p.get_window_extent(renderer), p)
+                  for p in ax.patches]
+        for a, box in mine:
+            for name, extent, patch in shapes:
+                inside = (extent.x0 <= box.x0 and box.x1 <= extent.x1 and extent.y0 <= box.y0
+                          and box.y1 <= extent.y1)
+                if isinstance(patch, FancyArrowPatch):  # its line, not the box around a curve
+                    if box.overlaps(extent) and _crosses(patch, box):
+                        found.append((a, name))
+                elif box.overlaps(extent) and not inside:
+                    found.append((a, name))
+            found += [(a, line.get_gid() or "line") for line in ax.lines
+                      if box.overlaps(line.get_window_extent(renderer))]
+        named = [(name, extent) for name, extent, patch in shapes
+                 if patch.get_gid() and not isinstance(patch, FancyArrowPatch)]
+        for i, (a, box) in enumerate(named):
+            found += [(a, b) for b, other in named[i + 1:] if box.overlaps(other)]
+    return found
