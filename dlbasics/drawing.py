@@ -1911,8 +1911,6 @@ def _stack(model, input_shape, *, leaves=(), drop=()):
 def _shortcut_path(x_main, x_side, y_start, x_end, y_end, corner=0.08):
     """A path from the main line at y_start, right to x_side, down to y_end, left to x_end,
     with rounded corners."""
-    from matplotlib.path import Path
-
     c = min(corner, abs(y_start - y_end) / 2)
     vertices = [(x_main, y_start), (x_side - c, y_start), (x_side, y_start), (x_side, y_start - c),
                 (x_side, y_end + c), (x_side, y_end), (x_side - c, y_end), (x_end, y_end)]
@@ -2037,8 +2035,6 @@ def network_stacks(models, input_shape, *, names, columns=1, drop=("BN", "ReLU",
 
 def _crosses(arrow, box):
     """Whether the line of ``arrow`` (its head included) passes through the display box ``box``."""
-    from matplotlib.path import Path
-
     drawn = arrow.get_transform().transform_path(arrow.get_path())
     return any(Path(polygon).intersects_bbox(box, filled=False)
                for polygon in drawn.to_polygons(closed_only=False))
