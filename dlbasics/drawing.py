@@ -5,17 +5,25 @@ padded array, a network diagram from the torch module itself (its submodules and
 torch.fx, the way its forward() connects them). Change the code and the picture changes.
 matplotlib only; Hangul labels through :func:`dlbasics.plotting.use_korean_font`.
 
-- :func:`grid_panels`, :func:`grid_rows` (with :func:`draw_array` for 1-D rows) — grids of
-  numbers with highlighted windows (input, kernel, output; padding cells in grey), for
-  그림 4-6, 4-7, 4-8, 4-13, 4-14, 4-16; :func:`kernel_map_panels` — kernels above their
-  feature maps, for 그림 4-10.
-- :func:`tensor_flow`, :func:`feature_map_flow`, :func:`cuboid_rows` — tensors as C×H×W
-  cuboids with their sizes, for 그림 4-15, 4-18, 4-19, 4-21, 4-22.
-- :func:`layer_graph` — a layered graph of nodes (a DMLP with its bias nodes, partial
-  connections and a receptive field), for 그림 4-3, 4-5.
-- :func:`module_graph` — the block diagram of a torch module: branches, concatenations,
-  shortcuts, for 그림 4-24, 4-26, 4-27, 4-28, 4-29.
-- :func:`box_flow` — rows of labelled boxes joined by arrows, for 그림 4-1.
+- :func:`grid_rows` (with :func:`draw_grid`, :func:`draw_array`) — grids of numbers with
+  highlighted windows (input, kernel, output; padding cells in grey), for 그림 4-6, 4-7, 4-8,
+  4-13, 4-14, 4-16; :func:`kernel_map_panels` — kernels above their feature maps (그림 4-10).
+- :func:`box_flow` — rows of labelled boxes joined by arrows (그림 4-1);
+  :func:`feature_map_stages` (with :func:`layer_outputs`, :func:`sequential_steps`) — an image,
+  the feature maps a network makes of it and its class scores (그림 4-2).
+- :func:`dmlp_graph` — a DMLP with its bias nodes (그림 4-3); :func:`box_table` — a table of
+  boxes (그림 4-4); :func:`computation_graph` — operations and the values they pass (the δ path
+  of 4.2); :func:`layer_graph` — partial connections and a receptive field (그림 4-5).
+- :func:`tensor_flow`, :func:`feature_map_flow` (made readable by :func:`fit_flow`),
+  :func:`cuboid_rows`, :func:`layer_flow` with :func:`flow_rows` or :func:`feature_map_rows` —
+  tensors as C×H×W cuboids with their sizes (그림 4-15, 4-18, 4-19, 4-21, 4-22, 4-25);
+  :func:`sheet_stacks` — maps as countable sheets (그림 4-23).
+- :func:`module_graph`, :func:`graph_panels`, :func:`module_graphs` — block diagrams of torch
+  modules through torch.fx: branches, concatenations, shortcuts (그림 4-24, 4-26, 4-27, 4-28);
+  :func:`network_stacks` — long networks layer by layer, plain beside residual (그림 4-29).
+- :func:`photo_boxes` — labelled rectangles on a photograph (그림 4-31).
+- :func:`overlaps`, :func:`collisions`, :func:`graph_collisions` — what collides in a drawing,
+  for the tests: a readable figure returns [].
 
 Tests read what a drawing holds, not its pixels: shapes drawn for nodes, cells and cuboids
 carry a ``gid`` ("node", "cell", "pad", "window", "cuboid", "box") and the texts are the
@@ -83,39 +91,6 @@ def draw_grid(ax, values, x0=0.0, y0=0.0, *, padding=0, windows=(), fmt="{:g}", 
     if title:
         ax.text(x0 + cols / 2, y0 + 0.4, title, ha="center", va="bottom", fontsize=fontsize + 1)
     return cols, rows
-
-
-def grid_panels(panels, *, gap=1.6, symbols=(), title=None, cell_inches=0.42, fontsize=10):
-    """Draw grids side by side, e.g. input ⊛ kernel = feature map.
-
-    ``panels``: dicts with the keys of :func:`draw_grid` (``values`` required; ``padding``,
-    ``windows``, ``fmt``, ``title``, ``shade`` optional). ``symbols``: texts put in the gaps
-    between consecutive panels (e.g. ``("*", "=")``). Returns the figure.
-    """
-    use_korean_font()
-    sizes = [_as_grid(p["values"]).shape for p in panels]
-    width = sum(cols for _, cols in sizes) + gap * (len(panels) - 1)
-    height = max(rows for rows, _ in sizes)
-    fig, ax = plt.subplots(figsize=(max(2.0, width * cell_inches),
-                                    max(1.2, (height + 1.2) * cell_inches)))
-    x = 0.0
-    for i, (panel, (rows, cols)) in enumerate(zip(panels, sizes, strict=True)):
-        y0 = -(height - rows) / 2
-        draw_grid(ax, panel["values"], x, y0, padding=panel.get("padding", 0),
-                  windows=panel.get("windows", ()), fmt=panel.get("fmt", "{:g}"),
-                  title=panel.get("title"), fontsize=fontsize, shade=panel.get("shade"))
-        x += cols
-        if i < len(symbols):
-            ax.text(x + gap / 2, -height / 2, symbols[i], ha="center", va="center",
-                    fontsize=fontsize + 6)
-        x += gap
-    ax.set_xlim(-0.2, width + 0.2)
-    ax.set_ylim(-height - 0.2, 1.2)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        fig.suptitle(title, fontsize=fontsize + 2)
-    return fig
 
 
 # ---- tensors as cuboids ---------------------------------------------------------------------

@@ -26,11 +26,13 @@ def close_figures():
     matplotlib.pyplot.close("all")
 
 
-def test_grid_panels_draw_every_cell_padding_grey_and_the_windows():
+def test_grid_rows_draw_every_cell_padding_grey_and_the_windows():
     z = np.arange(9).reshape(3, 3)
-    fig = drawing.grid_panels([dict(values=np.pad(z, 1), padding=1, windows=[(0, 0, 3, 3)]),
-                               dict(values=[0.3, 0.4, 0.3], fmt="{:.1f}"),
-                               dict(values=z, windows=[(1, 1, 1, 1)])], symbols=("*", "="))
+    fig = drawing.grid_rows([dict(panels=[dict(values=np.pad(z, 1), padding=1,
+                                               windows=[(0, 0, 3, 3)]),
+                                          dict(values=[0.3, 0.4, 0.3], fmt="{:.1f}"),
+                                          dict(values=z, windows=[(1, 1, 1, 1)])],
+                                  symbols=("*", "="))])
     assert len(patches(fig, "pad")) == 25 - 9
     assert len(patches(fig, "cell")) == 9 + 3 + 9
     assert len(patches(fig, "window")) == 2
@@ -39,7 +41,7 @@ def test_grid_panels_draw_every_cell_padding_grey_and_the_windows():
 
 def test_grid_refuses_three_dimensional_values():
     with pytest.raises(ValueError, match="1-D or 2-D"):
-        drawing.grid_panels([dict(values=np.zeros((2, 2, 2)))])
+        drawing.grid_rows([dict(panels=[dict(values=np.zeros((2, 2, 2)))])])
 
 
 def test_lenet5_flow_has_a_cuboid_per_tensor_labelled_with_its_size():
