@@ -526,6 +526,9 @@ def test_command_line_table_and_help(toy, capsys):
     with pytest.raises(SystemExit):
         grader.main([str(path), "--solutions", str(toy / "nowhere")])
     assert "no solution notebooks" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # before grading, not after
+        grader.main([str(path), "--csv", str(path / "성적" / "점수.csv")])
+    assert "결과를 쓸 폴더" in capsys.readouterr().err
 
 
 # The pieces, without a kernel.
@@ -845,7 +848,8 @@ def class_of_five(tmp_path_factory):
              save(lab, folder / "2024005_정하늘.ipynb")]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        assert grader.main([*map(str, paths), "--json", "--csv", str(folder / "점수.csv"),
+        assert grader.main([*map(str, paths), "--json",
+                            "--csv", str(folder / "성적" / "점수.csv"),
                             "--feedback", str(folder / "feedback")]) == 0
     results = json.loads(out.getvalue())["results"]
     return {"folder": folder, "results": results, "stderr": err.getvalue(),
@@ -889,7 +893,7 @@ def test_the_grader_names_the_mistakes_and_the_right_reason(class_of_five):
 
 
 def test_the_gradebook_is_a_spreadsheet_ready_csv(class_of_five):
-    path = class_of_five["folder"] / "점수.csv"
+    path = class_of_five["folder"] / "성적" / "점수.csv"  # the grader made the folder
     assert path.read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, for Excel"
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
@@ -937,15 +941,20 @@ def test_a_written_answer_is_left_to_the_instructor(toy, capsys):
     nb.cells[-1].source = "x = 1은 답 칸에서 넣었습니다."
     save(nb, written)
     stripped_path = save(stripped(nb), toy / "b_toy.ipynb")  # found after its prompt
+    reworded = stripped(nb)  # the question edited a little since the student's copy
+    reworded.cells[-2].source = "".join(reworded.cells[-2].source).replace("쓰세요", "써 보세요")
+    reworded_path = save(reworded, toy / "e_toy.ipynb")
     blank = toy_submission(toy, "c_toy.ipynb")
     nb = nbformat.read(blank, as_version=4)
     nb.cells = nb.cells[:-1]  # the answer cell deleted
     gone = save(nb, toy / "d_toy.ipynb")
-    results = grade([written, stripped_path, blank, gone], solutions_dir=toy / "solutions")
+    results = grade([written, stripped_path, blank, gone, reworded_path],
+                    solutions_dir=toy / "solutions")
     essays = [by_id(r)["essay"] for r in results]
-    assert [r.score for r in results] == [3] * 4 and {r.max_score for r in results} == {3}
+    assert [r.score for r in results] == [3] * 5 and {r.max_score for r in results} == {3}
     assert all(e["manual"] and e["passed"] is None and e["points"] == 0 for e in essays)
-    assert [e["answer"] for e in essays] == ["x = 1은 답 칸에서 넣었습니다."] * 2 + ["", None]
+    assert [e["answer"] for e in essays] == ["x = 1은 답 칸에서 넣었습니다."] * 2 + ["", None] \
+        + ["x = 1은 답 칸에서 넣었습니다."]
     assert "강사가 답을 읽고 점수를 매깁니다" in essays[0]["message"]
     assert "답이 비어 있습니다" in essays[2]["message"]
     assert "답 칸을 찾지 못했습니다" in essays[3]["message"]

@@ -387,7 +387,8 @@ def manual_answers(nb, entries):
     answer cell is not there} for every manual question of ``entries`` (a lab's template).
 
     The answer cell is found by its nbgrader grade_id, else (metadata stripped) as the markdown
-    cell right after the one whose text is the template's ``before``."""
+    cell right after the one most like the template's ``before`` (the question), when at least
+    ``SIMILAR`` alike: a question reworded a little since the student's copy still finds it."""
     cells = markdown_cells(nb)
     known = {entry["grade_id"] for entry in entries}
     answers = {}
@@ -397,11 +398,17 @@ def manual_answers(nb, entries):
         found = next((source for grade_id, source in cells if grade_id == entry["grade_id"]),
                      None)
         if found is None and entry.get("before"):
-            found = next((cells[i + 1][1] for i, (_, source) in enumerate(cells[:-1])
-                          if _normal(source) == entry["before"]
-                          and cells[i + 1][0] not in known), None)
+            found = _cell_after_question(cells, entry["before"], known)
         answers[entry["grade_id"]] = None if found is None else answer_text(found)
     return answers
+
+
+def _cell_after_question(cells, question, known):
+    """The source of the markdown cell after the one most like ``question``, or None."""
+    scored = [(difflib.SequenceMatcher(None, _normal(source), question).ratio(), i)
+              for i, (_, source) in enumerate(cells[:-1]) if cells[i + 1][0] not in known]
+    best = max(scored, default=(0.0, None))
+    return cells[best[1] + 1][1] if best[0] >= SIMILAR else None
 
 
 def recognise(cells, entries):

@@ -78,6 +78,11 @@ def main(argv=None):
                         metavar="SECONDS",
                         help=f"time limit for a whole notebook (default {NOTEBOOK_TIMEOUT})")
     args = parser.parse_args(argv)
+    for folder in _output_folders(args):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            parser.error(f"결과를 쓸 폴더 {folder}를 만들 수 없습니다: {err.strerror}")
     on_start, progress = _progress(len(args.submissions), args.quiet)
 
     def on_result(result):
@@ -92,14 +97,21 @@ def main(argv=None):
                         args.notebook_timeout, on_result=on_result, on_start=on_start)
     except ValueError as err:
         parser.error(str(err))
-    if args.csv is not None:
-        write_csv(results, args.csv, args.id_pattern)
     if args.feedback is not None:
         write_feedback(results, args.feedback, args.id_pattern)
+    if args.csv is not None:
+        write_csv(results, args.csv, args.id_pattern)
     if args.json:
         print(json.dumps({"results": [r.to_dict() for r in results]}, ensure_ascii=False,
                          indent=2))
     return 0
+
+
+def _output_folders(args):
+    """The folders the gradebook and the feedback pages go to, made before any grading so
+    that a mistyped path cannot lose an hour of results at the end."""
+    folders = [args.csv.parent] if args.csv is not None else []
+    return folders + ([args.feedback] if args.feedback is not None else [])
 
 
 def hide_from_submissions():
