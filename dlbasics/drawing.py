@@ -1926,7 +1926,7 @@ def network_stacks(models, input_shape, *, names, columns=1, drop=("BN", "ReLU",
         if later:
             starts.append(min(later, key=lambda r: abs(top[r] - k * (top[-1] + 1) / columns)))
     column = [sum(i >= s for s in starts) - 1 for i in range(n)]
-    rh, bh, radius = row_height, row_height * 0.66, row_height * 0.2
+    rh, bh, radius = row_height, row_height * 0.66, row_height * 0.26
 
     def y_row(i):
         return -(top[i] - top[starts[column[i]]]) * rh
@@ -1970,7 +1970,7 @@ def network_stacks(models, input_shape, *, names, columns=1, drop=("BN", "ReLU",
                 ym = y_gap(i)
                 ax.add_patch(plt.Circle((x, ym), radius, facecolor="#fee391", edgecolor="black",
                                         lw=0.8, gid="sum"))
-                ax.text(x, ym, "+", ha="center", va="center", fontsize=fontsize - 1)
+                ax.text(x, ym, "+", ha="center", va="center", fontsize=fontsize)
                 ax.add_patch(FancyArrowPatch((x, below), (x, ym + radius), **arrow))
                 below = ym - radius
             if i + 1 == len(rows):
