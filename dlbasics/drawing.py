@@ -216,20 +216,15 @@ def describe_module(module):
 SHAPE_LAYERS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Linear")
 
 
-def feature_map_flow(model, input_shape, *, title=None, names=None, scale=0.55, ax=None):
-    """The tensors a sequential CNN makes from one input, drawn by :func:`tensor_flow`.
-
-    Runs a zero input of ``input_shape`` (C, H, W) through ``model`` and draws the input and
-    the output of every convolution, pooling and FC layer, with the layer's label on the
-    arrow. A grouped convolution's output is drawn in its groups (AlexNet's two GPUs).
-    ``names``: optional names of the drawn tensors after the input (e.g. LeNet-5's C1, S2, …).
-    Returns the figure.
-    """
+def _layer_records(model, input_shape, layers):
+    """[(module, output shape without the batch axis)] of each layer of ``model`` whose class
+    name is in ``layers``, in the order a zero input of ``input_shape`` (C, H, W) meets them
+    (in eval mode, without gradients; the model's mode is restored)."""
     import torch
 
     records, hooks = [], []
     for module in model.modules():
-        if type(module).__name__ in SHAPE_LAYERS:
+        if type(module).__name__ in layers:
             hooks.append(module.register_forward_hook(
                 lambda mod, _inputs, out: records.append((mod, tuple(out.shape[1:])))))
     param = next(model.parameters(), None)
@@ -243,6 +238,19 @@ def feature_map_flow(model, input_shape, *, title=None, names=None, scale=0.55, 
         model.train(was_training)
         for hook in hooks:
             hook.remove()
+    return records
+
+
+def feature_map_flow(model, input_shape, *, title=None, names=None, scale=0.55, ax=None):
+    """The tensors a sequential CNN makes from one input, drawn by :func:`tensor_flow`.
+
+    Runs a zero input of ``input_shape`` (C, H, W) through ``model`` and draws the input and
+    the output of every convolution, pooling and FC layer, with the layer's label on the
+    arrow. A grouped convolution's output is drawn in its groups (AlexNet's two GPUs).
+    ``names``: optional names of the drawn tensors after the input (e.g. LeNet-5's C1, S2, …).
+    Returns the figure.
+    """
+    records = _layer_records(model, input_shape, SHAPE_LAYERS)
     shapes = [tuple(input_shape)] + [shape for _, shape in records]
     ops = [describe_module(mod) for mod, _ in records]
     splits = [1] + [getattr(mod, "groups", 1) for mod, _ in records]
@@ -1289,24 +1297,7 @@ def layer_flow(model, input_shape, *, layers=SHAPE_LAYERS, repeats=False):
     ``repeats``: consecutive layers with the same label and output shape become one step
     labelled '… ×n' (VGG's stacked 3×3 convolutions), named after the last of them.
     """
-    import torch
-
-    records, hooks = [], []
-    for module in model.modules():
-        if type(module).__name__ in layers:
-            hooks.append(module.register_forward_hook(
-                lambda mod, _inputs, out: records.append((mod, tuple(out.shape[1:])))))
-    param = next(model.parameters(), None)
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape,
-                              device=param.device if param is not None else "cpu"))
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
+    records = _layer_records(model, input_shape, layers)
     qualified = {id(mod): name for name, mod in model.named_modules()}
     steps = []  # [label, output shape, groups, times, name]
     for mod, shape in records:

@@ -4,6 +4,8 @@ package (collect), Colab badges (colab), the lab generator (labgen), the grader 
 students' pre-submission check (presubmit) and the student kit (kit).
 """
 
+import argparse
+import sys
 from pathlib import Path
 
 
@@ -16,3 +18,21 @@ def book_root():
     if not (root / "chapters").is_dir():
         raise FileNotFoundError(f"{root} has no chapters/ folder: use a clone of the book")
     return root
+
+
+def generator_main(argv, *, prog, description, root_help, generate, stale):
+    """The command line of a generator (collect, labgen): ``generate(root, write=...)`` returns
+    the paths it wrote, or with ``--check`` would write; ``--check`` exits 1 and prints
+    ``stale`` when there are any."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--root", type=Path, default=None, help=root_help)
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and list what is stale")
+    args = parser.parse_args(argv)
+    changed = generate(args.root, write=not args.check)
+    for path in changed:
+        print(f"{'stale' if args.check else 'wrote'}: {path}")
+    if args.check and changed:
+        print(stale, file=sys.stderr)
+        return 1
+    return 0

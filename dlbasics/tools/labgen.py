@@ -22,7 +22,6 @@ The output depends only on the solution, so ``tests/test_labs.py`` regenerates e
 memory and fails when ``labs/`` is stale. ``--check`` does the same from the command line.
 """
 
-import argparse
 import copy
 import json
 import pprint
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import book_root
+from . import book_root, generator_main
 
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_TESTS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -219,24 +218,14 @@ def generate(root=None, write=True):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m dlbasics.tools.labgen",
+    return generator_main(
+        argv, prog="python -m dlbasics.tools.labgen",
         description="Generate labs/<name>.ipynb from every solutions/<name>.ipynb (make labs): "
                     "solution regions become NotImplementedError blanks, hidden tests and "
-                    "outputs are removed.")
-    parser.add_argument("--root", type=Path, default=None,
-                        help="the book's folder holding solutions/ and labs/ "
-                             "(default: the repository of this package)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 and list the labs that are stale")
-    args = parser.parse_args(argv)
-    changed = generate(args.root, write=not args.check)
-    for path in changed:
-        print(f"{'stale' if args.check else 'wrote'}: {path}")
-    if args.check and changed:
-        print("labs/ is stale: run `make labs`", file=sys.stderr)
-        return 1
-    return 0
+                    "outputs are removed.",
+        root_help="the book's folder holding solutions/ and labs/ (default: the repository of "
+                  "this package)",
+        generate=generate, stale="labs/ is stale: run `make labs`")
 
 
 if __name__ == "__main__":

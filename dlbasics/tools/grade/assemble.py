@@ -262,11 +262,11 @@ def match_lab(nb, path, names, templates=None):
     return lab_by_content(nb, templates) if templates else None
 
 
-def code_cells(nb):
-    """(grade_id or None, source) of every code cell, tolerating malformed cells."""
+def cells_of_type(nb, cell_type):
+    """(grade_id or None, source) of every cell of ``cell_type``, tolerating malformed cells."""
     cells = []
     for cell in nb["cells"]:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != cell_type:
             continue
         source = cell.get("source", "")
         if isinstance(source, list):
@@ -277,6 +277,11 @@ def code_cells(nb):
         cells.append((grade_id if isinstance(grade_id, str) else None,
                       source if isinstance(source, str) else ""))
     return cells
+
+
+def code_cells(nb):
+    """(grade_id or None, source) of every code cell."""
+    return cells_of_type(nb, "code")
 
 
 def assemble(submission, solution):
@@ -360,20 +365,8 @@ def solution_template(solution):
 
 
 def markdown_cells(nb):
-    """(grade_id or None, source) of every markdown cell, tolerating malformed cells."""
-    cells = []
-    for cell in nb["cells"]:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(line for line in source if isinstance(line, str))
-        meta = cell.get("metadata")
-        grader_meta = meta.get("nbgrader") if isinstance(meta, dict) else None
-        grade_id = grader_meta.get("grade_id") if isinstance(grader_meta, dict) else None
-        cells.append((grade_id if isinstance(grade_id, str) else None,
-                      source if isinstance(source, str) else ""))
-    return cells
+    """(grade_id or None, source) of every markdown cell."""
+    return cells_of_type(nb, "markdown")
 
 
 def answer_text(source):
