@@ -28,8 +28,10 @@ def page(browser):
 
 
 def chapter_url(lab_url, stem):
+    """The chapter in a workspace of its own: the default one, which the other browser tests
+    open, keeps no notebook of this test in a background tab."""
     base, token = re.match(r"(http://127\.0\.0\.1:\d+)/lab\S*\?token=(\w+)", lab_url).groups()
-    return f"{base}/lab/tree/chapters/{stem}.ipynb?token={token}"
+    return f"{base}/lab/workspaces/figures/tree/chapters/{stem}.ipynb?token={token}"
 
 
 @pytest.mark.parametrize(("stem", "caption"), FIGURES, ids=[c for _, c in FIGURES])
