@@ -745,6 +745,9 @@ def explain(err, tb, namespace):
     entry = _student_frame(tb, namespace)
     if entry is None and _isinstance(err, NameError) and getattr(err, "name", None):
         return missing_name(err.name, error)
+    if entry is not None and _isinstance(err, NotImplementedError):  # the blank itself
+        return (f"{entry.tb_frame.f_code.co_name}: 아직 풀지 않은 빈칸입니다(NotImplementedError). "
+                "raise NotImplementedError 줄을 지우고 답을 쓰세요.")
     parts = []
     if entry is not None:
         parts.append(f"{entry.tb_frame.f_code.co_name}을(를) 실행하다가 오류가 났습니다: {error}.")
