@@ -987,14 +987,20 @@ def dmlp_graph(sizes, *, max_nodes=5, values=None, gaps=None, backward=None, tit
                                      color="tab:red", gid="backward"))
         ax.text((start + l * column_step) / 2, y - 0.15, text, ha="center", va="top",
                 fontsize=fontsize - 1, color="tab:red", linespacing=1.25)
+    _fill_figure(ax, x_lim, y_lim, title)
+    return fig
+
+
+def _fill_figure(ax, x_lim, y_lim, title=None, fontsize=None):
+    """Axes without frame that fill their figure, so that a data unit is the figure's inch
+    scale (``unit_inches``)."""
     ax.set_xlim(*x_lim)
     ax.set_ylim(*y_lim)
     ax.set_aspect("equal")
-    ax.set_position([0, 0, 1, 1])  # the axes fill the figure: a data unit is unit_inches
+    ax.set_position([0, 0, 1, 1])
     ax.axis("off")
     if title:
-        ax.set_title(title)
-    return fig
+        ax.set_title(title, **({} if fontsize is None else {"fontsize": fontsize}))
 
 
 def _beside(nx, ny):
@@ -1060,13 +1066,7 @@ def computation_graph(nodes, edges, *, title=None, radius=0.32, fontsize=10, uni
                                          gid="backward"))
             ax.text(mx - nx * (off + 0.08), my - ny * (off + 0.08), backward,
                     fontsize=fontsize - 1, color="tab:red", **_beside(-nx, -ny))
-    ax.set_xlim(*x_lim)
-    ax.set_ylim(*y_lim)
-    ax.set_aspect("equal")
-    ax.set_position([0, 0, 1, 1])  # the axes fill the figure: a data unit is unit_inches
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
+    _fill_figure(ax, x_lim, y_lim, title)
     return fig
 
 
@@ -1120,13 +1120,8 @@ def box_table(rows, *, title=None, arrows=True, fontsize=11):
                                              arrowstyle="-|>", mutation_scale=10, lw=1))
             x += widths[i] + gap
         y -= h + 0.18
-    ax.set_xlim(-0.1, total_w + 0.1)
-    ax.set_ylim(-0.1, total_h + 0.1)
-    ax.set_aspect("equal")
-    ax.set_position([0, 0, 1, 1])  # the axes fill the figure: a data unit is unit_inches
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=fontsize + 1)
+    _fill_figure(ax, (-0.1, total_w + 0.1), (-0.1, total_h + 0.1), title,
+                 fontsize=fontsize + 1)
     return fig
 
 
