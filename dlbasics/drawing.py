@@ -991,6 +991,22 @@ def dmlp_graph(sizes, *, max_nodes=5, values=None, gaps=None, backward=None, tit
     return fig
 
 
+def _size_to_data(fig, ax, x_lim, y_lim, unit_inches, title, title_size):
+    """Size ``fig`` so that a data unit of ``ax`` is ``unit_inches``, with room above for the
+    title's lines."""
+    ax.set_xlim(*x_lim)
+    ax.set_ylim(*y_lim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    width = (x_lim[1] - x_lim[0]) * unit_inches
+    height = (y_lim[1] - y_lim[0]) * unit_inches
+    room = 0.45 * title.count("\n") + 0.5 if title else 0.0
+    fig.set_size_inches(width, height + room)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=height / (height + room))
+    if title:
+        ax.set_title(title, fontsize=title_size)
+
+
 def _fill_figure(ax, x_lim, y_lim, title=None, fontsize=None):
     """Axes without frame that fill their figure, so that a data unit is the figure's inch
     scale (``unit_inches``)."""
@@ -1432,16 +1448,7 @@ def flow_rows(rows, *, labels=None, connect=False, brackets=None, title=None, sc
         ax.add_patch(FancyArrowPatch((left + 0.2, y_next), (-0.05, y_next), arrowstyle="-|>",
                                      mutation_scale=10, lw=1, gid="connector"))
     bottom = y + 0.3
-    ax.set_xlim(left, right)
-    ax.set_ylim(bottom, 0.1)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    width, height = (right - left) * unit_inches, (0.1 - bottom) * unit_inches
-    top_room = 0.45 * title.count("\n") + 0.5 if title else 0.0
-    fig.set_size_inches(width, height + top_room)
-    fig.subplots_adjust(left=0, right=1, bottom=0, top=height / (height + top_room))
-    if title:
-        ax.set_title(title, fontsize=fontsize + 3)
+    _size_to_data(fig, ax, (left, right), (bottom, 0.1), unit_inches, title, fontsize + 3)
     return fig
 
 
@@ -1687,16 +1694,8 @@ def sheet_stacks(items, *, title=None, cell=0.32, fontsize=9, gap=0.9, unit_inch
                 linespacing=1.15)
     depth = max(_lines_height(item.get("label", "") + "\n", fontsize, unit_inches)
                 for _, _, item in placed if not isinstance(item, str))
-    ax.set_xlim(-0.15, x + 0.15)
-    ax.set_ylim(-depth - 0.2, top + 0.15)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    width, height = (x + 0.3) * unit_inches, (top + depth + 0.35) * unit_inches
-    room = 0.45 * title.count("\n") + 0.5 if title else 0.0
-    fig.set_size_inches(width, height + room)
-    fig.subplots_adjust(left=0, right=1, bottom=0, top=height / (height + room))
-    if title:
-        ax.set_title(title, fontsize=fontsize + 3)
+    _size_to_data(fig, ax, (-0.15, x + 0.15), (-depth - 0.2, top + 0.15), unit_inches, title,
+                  fontsize + 3)
     return fig
 
 

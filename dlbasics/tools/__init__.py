@@ -20,6 +20,17 @@ def book_root():
     return root
 
 
+def sync_file(path, text, write, changed, make_parent=False):
+    """Note ``path`` in ``changed`` when its content is not ``text``, and (``write``) write it."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    changed.append(path)
+    if write:
+        if make_parent:
+            path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
 def generator_main(argv, *, prog, description, root_help, generate, stale):
     """The command line of a generator (collect, labgen): ``generate(root, write=...)`` returns
     the paths it wrote, or with ``--check`` would write; ``--check`` exits 1 and prints

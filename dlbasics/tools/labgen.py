@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import book_root, generator_main
+from . import book_root, generator_main, sync_file
 
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_TESTS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -197,18 +197,10 @@ def generate(root=None, write=True):
         wanted.add(path)
         text = lab_text(solution_path)
         made[solution_path.stem] = nbformat.reads(text, as_version=4)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            changed.append(path)
-            if write:
-                labs.mkdir(exist_ok=True)
-                path.write_text(text, encoding="utf-8")
+        sync_file(path, text, write, changed, make_parent=True)
     module = root / TEMPLATES_MODULE
     if module.parent.is_dir():  # the book's own package (not a folder of solutions alone)
-        text = templates_text(made)
-        if not module.exists() or module.read_text(encoding="utf-8") != text:
-            changed.append(module)
-            if write:
-                module.write_text(text, encoding="utf-8")
+        sync_file(module, templates_text(made), write, changed)
     for path in sorted(labs.glob("*.ipynb")):
         if path not in wanted:
             changed.append(path)
